@@ -1,0 +1,44 @@
+# MailTime: `make test` installs what the build and the tests need, builds, and runs every test.
+
+SWIFT ?= swift
+# System libraries the build links against, and the peers the tests talk to.
+BUILD_PACKAGES := pkg-config liblmdb-dev libssl-dev
+TEST_PACKAGES := openssl lmdb-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: test build deps test-deps bench-store clean
+
+deps:
+	@missing=""; \
+	for package in $(BUILD_PACKAGES); do \
+		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+test-deps: deps
+	@missing=""; \
+	for package in $(TEST_PACKAGES); do \
+		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench-store: deps
+	bash Benchmarks/store-vs-fsync.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,198 @@
+import Logging
+import MailTimeLMDB
+
+/// The durable mail queue.
+///
+/// Every write is on disk (LMDB, synced) before its call returns; concurrent calls share one
+/// transaction and one sync (group commit). LMDB runs on the queue's own thread; callers only await.
+///
+/// ```swift
+/// let queue = try MailQueue(configuration: .init(directory: "./var"), logger: logger)
+/// let ids = try await queue.enqueue([NewJob(payload: email)])
+/// let jobs = try await queue.lease(maximum: 10, visibility: .seconds(300), owner: "sender-1")
+/// try await queue.complete(jobs[0].job.id, token: jobs[0].token, results: results)
+/// ```
+public final class MailQueue: Sendable {
+    /// What the queue was opened with.
+    public let configuration: Configuration
+    /// Sent, deferred, failed and cancelled jobs, as they become durable. Holds the newest
+    /// 10,000 events when nobody reads it.
+    public let events: AsyncStream<QueueEvent>
+
+    private let committer: GroupCommitter
+
+    /// Opens the queue in `configuration.directory`, creating it when missing.
+    ///
+    /// - Throws: ``QueueError`` with code `LOCKED` when another process holds the directory,
+    ///   `STORAGE` when it cannot be created, written or opened.
+    public init(configuration: Configuration, logger: Logger) throws(QueueError) {
+        if let problem = configuration.retryPolicy.validationProblem() {
+            throw QueueError(.invalidArgument, problem)
+        }
+        self.configuration = configuration
+        let store: QueueStore
+        do {
+            store = try QueueStore(configuration: configuration)
+        } catch let error as LMDBError {
+            let code: QueueError.Code = error.code == LMDBError.directoryLockedCode ? .locked : .storage
+            throw QueueError(code, error.message)
+        } catch {
+            throw QueueError(.storage, "cannot open the store in \(configuration.directory): \(error)")
+        }
+        let (events, continuation) = AsyncStream.makeStream(of: QueueEvent.self, bufferingPolicy: .bufferingNewest(10_000))
+        self.events = events
+        committer = GroupCommitter(store: store, logger: logger) { batch in
+            for event in batch { continuation.yield(event) }
+        }
+        logger.info("queue opened", metadata: ["store.directory": "\(configuration.directory)"])
+    }
+
+    /// Answers every operation already submitted, then closes the store. Later calls fail with `CLOSED`.
+    public func close() {
+        committer.stop()
+    }
+
+    // MARK: Producing
+
+    /// Queues `batch` atomically: all jobs are stored, or none is. Returns one result per job, in order.
+    public func enqueue(_ batch: [NewJob]) async throws -> [EnqueueResult] {
+        try await committer.perform(writes: true) { store, transaction, now in
+            try store.enqueue(batch, now: now, transaction)
+        }
+    }
+
+    /// Cancels a job: at once when it waits, or when its sender reports back if it is leased.
+    /// A sent, failed or cancelled job gives `INVALID_STATE`.
+    public func cancel(_ id: JobID) async throws -> CancelOutcome {
+        try await committer.perform(writes: true) { store, transaction, now in
+            try store.cancel(id, now: now, transaction)
+        }
+    }
+
+    // MARK: Sending
+
+    /// Leases up to `maximum` due jobs to `owner` for `visibility`, most urgent first
+    /// (priority, then not-before, then id). Each gets a new fencing token.
+    public func lease(maximum: Int, visibility: Duration, owner: String) async throws -> [LeasedJob] {
+        try await committer.perform(writes: true) { store, transaction, now in
+            try store.lease(maximum: maximum, visibility: visibility, owner: owner, now: now, transaction)
+        }
+    }
+
+    /// Records that the job was delivered. `results` holds what the server said per recipient.
+    @discardableResult
+    public func complete(_ id: JobID, token: UInt64, results: [RecipientResult] = []) async throws -> Job {
+        try await committer.perform(writes: true) { store, transaction, now in
+            try store.complete(id, token: token, results: results, now: now, transaction)
+        }
+    }
+
+    /// Records a temporary failure. The job is tried again after the retry policy's backoff,
+    /// or after `delay` when given (zero: at once, for example on the next provider); it fails
+    /// when out of attempts or too old, and is cancelled if a cancel is pending.
+    @discardableResult
+    public func retryLater(
+        _ id: JobID,
+        token: UInt64,
+        error: DeliveryFailure,
+        results: [RecipientResult] = [],
+        delay: Duration? = nil,
+        providerIndex: Int? = nil
+    ) async throws -> Job {
+        try await committer.perform(writes: true) { store, transaction, now in
+            try store.retryLater(
+                id,
+                token: token,
+                error: error,
+                results: results,
+                delay: delay,
+                providerIndex: providerIndex,
+                now: now,
+                transaction
+            )
+        }
+    }
+
+    /// Records a permanent failure: the job fails and is not tried again.
+    @discardableResult
+    public func fail(_ id: JobID, token: UInt64, error: DeliveryFailure, results: [RecipientResult] = []) async throws -> Job {
+        try await committer.perform(writes: true) { store, transaction, now in
+            try store.fail(id, token: token, error: error, results: results, now: now, transaction)
+        }
+    }
+
+    /// Extends a lease to `extension` from now. Tells whether a cancel is pending.
+    public func touch(_ id: JobID, token: UInt64, extendBy extension: Duration) async throws -> LeaseRenewal {
+        try await committer.perform(writes: true) { store, transaction, now in
+            try store.touch(id, token: token, extendBy: `extension`, now: now, transaction)
+        }
+    }
+
+    // MARK: Inspecting
+
+    /// The job with this id.
+    public func status(_ id: JobID) async throws -> Job {
+        try await committer.perform(writes: false) { store, transaction, _ in
+            try store.status(id, transaction)
+        }
+    }
+
+    /// The job's payload, as it was queued.
+    public func payload(of id: JobID) async throws -> [UInt8] {
+        try await committer.perform(writes: false) { store, transaction, _ in
+            try store.payload(id, transaction)
+        }
+    }
+
+    /// Up to `limit` (1 to 1,000) jobs in `state` in id order, starting after the id `after`.
+    public func list(state: JobState, after: JobID? = nil, limit: Int = 100) async throws -> [Job] {
+        try await committer.perform(writes: false) { store, transaction, _ in
+            try store.list(state: state, after: after, limit: limit, transaction)
+        }
+    }
+
+    /// Counts per state, the age of the oldest ready job, the next due time and lease deadline.
+    public func stats() async throws -> QueueStats {
+        try await committer.perform(writes: false) { store, transaction, now in
+            try store.stats(now: now, transaction)
+        }
+    }
+
+    // MARK: Maintenance
+
+    /// Requeues failed or cancelled jobs with fresh attempts; returns the ids requeued.
+    public func requeue(_ selection: RequeueSelection) async throws -> [JobID] {
+        var requeued: [JobID] = []
+        while true {
+            let pass = try await committer.perform(writes: true) { store, transaction, now in
+                try store.requeue(selection, now: now, transaction)
+            }
+            requeued += pass
+            guard case .allFailed = selection, !pass.isEmpty else { return requeued }
+        }
+    }
+
+    /// Deletes sent, failed and cancelled jobs that finished at least `age` ago. Returns how many.
+    @discardableResult
+    public func purge(olderThan age: Duration) async throws -> Int {
+        guard age >= .zero else {
+            throw QueueError(.invalidArgument, "the purge age must not be negative")
+        }
+        var purged = 0
+        while true {
+            let pass = try await committer.perform(writes: true) { store, transaction, now in
+                try store.purge(finishedBefore: now - age, transaction)
+            }
+            purged += pass
+            if pass < QueueStore.historyPassLimit { return purged }
+        }
+    }
+
+    /// Makes due jobs ready, ends expired leases and purges history past the retention.
+    /// Leasing does the first two itself; call this periodically to keep `stats` current.
+    @discardableResult
+    public func maintain() async throws -> Int {
+        try await committer.perform(writes: true) { _, _, _ in }
+        return try await purge(olderThan: configuration.historyRetention)
+    }
+}

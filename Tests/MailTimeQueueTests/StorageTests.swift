@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+import MailTimeQueue
+import Testing
+
+@Suite struct StorageTests {
+    @Test func everythingSurvivesCloseAndReopen() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let configuration = MailQueue.Configuration(directory: directory.path)
+        let first = try MailQueue(configuration: configuration, logger: .quiet)
+        let ids = try await first.enqueue([email("a"), email("b"), NewJob(payload: [1], idempotencyKey: "k")]).map(\.id)
+        let leased = try await first.lease(maximum: 1, visibility: .seconds(300), owner: "s")[0]
+        try await first.complete(leased.job.id, token: leased.token)
+        first.close()
+        let closed = await queueError { _ = try await first.stats() }
+        #expect(closed?.code == .closed)
+
+        let second = try MailQueue(configuration: configuration, logger: .quiet)
+        defer { second.close() }
+        let stats = try await second.stats()
+        #expect(stats.count(.sent) == 1 && stats.count(.ready) == 2)
+        #expect(try await second.payload(of: ids[1]) == Array("b".utf8))
+        #expect(try await second.enqueue([NewJob(payload: [2], idempotencyKey: "k")])[0].id == ids[2])
+        let next = try await second.lease(maximum: 1, visibility: .seconds(300), owner: "s")[0]
+        #expect(next.token > leased.token)
+    }
+
+    @Test func directoryIsCreatedPrivate() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let queue = try MailQueue(configuration: .init(directory: directory.path + "/nested/data"), logger: .quiet)
+        queue.close()
+        let attributes = try FileManager.default.attributesOfItem(atPath: directory.path + "/nested/data")
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o700)
+    }
+
+    @Test func secondOpenOfTheSameDirectoryIsRefused() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let queue = try MailQueue(configuration: .init(directory: directory.path), logger: .quiet)
+        defer { queue.close() }
+        do {
+            _ = try MailQueue(configuration: .init(directory: directory.path), logger: .quiet)
+            Issue.record("a second open succeeded")
+        } catch {
+            #expect(error.code == .locked)
+            #expect(error.message.contains("in use by another process (pid \(getpid()))"))
+        }
+    }
+
+    @Test func directoryThatCannotBeOpenedIsAClearError() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        let file = directory.path + "/file"
+        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        for path in [file, file + "/below"] {
+            do {
+                _ = try MailQueue(configuration: .init(directory: path), logger: .quiet)
+                Issue.record("opened a store in \(path)")
+            } catch {
+                #expect(error.code == .storage)
+                #expect(error.message.contains(path) || error.message.contains(file))
+            }
+        }
+    }
+
+    @Test func theMapGrowsWhenFull() async throws {
+        try await withTestQueue({ $0.initialMapSize = 1 << 20 }) { queue, _ in
+            let payload = [UInt8](repeating: 7, count: 64 << 10)
+            var ids: [JobID] = []
+            for _ in 0..<64 { ids += try await queue.enqueue([NewJob(payload: payload)]).map(\.id) }
+            #expect(try await queue.stats().count(.ready) == 64)
+            #expect(try await queue.payload(of: ids[63]) == payload)
+        }
+    }
+}
