@@ -22,8 +22,16 @@ public final class LMDBEnvironment: @unchecked Sendable {
     ///   - directory: the data directory; created with mode 0700 when missing.
     ///   - mapSize: the initial size of the memory map; it grows when full (see ``grow()``).
     ///   - maxDatabases: how many named databases may be opened.
+    ///   - syncsMetaOnCommit: when `false` (`MDB_NOMETASYNC`), a commit syncs its data pages but
+    ///     not the meta page that makes it visible: the commit is durable once the next writing
+    ///     commit or ``sync()`` returns. The store stays consistent either way.
     /// - Throws: ``LMDBError`` naming the directory when it cannot be created, written or locked.
-    public init(directory: String, mapSize: Int = 256 << 20, maxDatabases: Int = 16) throws(LMDBError) {
+    public init(
+        directory: String,
+        mapSize: Int = 256 << 20,
+        maxDatabases: Int = 16,
+        syncsMetaOnCommit: Bool = true
+    ) throws(LMDBError) {
         self.directory = directory
         try Self.createDirectory(directory)
         guard access(directory, W_OK | X_OK) == 0 else {
@@ -44,7 +52,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
             try check(mdb_env_set_mapsize(pointer, mapSize), "mdb_env_set_mapsize")
             // MDB_NOTLS: reader slots belong to transactions, not threads. MDB_NORDAHEAD: the store
             // reads small records at random; read-ahead would only fill the page cache.
-            let flags = UInt32(MDB_NOTLS) | UInt32(MDB_NORDAHEAD)
+            var flags = UInt32(MDB_NOTLS) | UInt32(MDB_NORDAHEAD)
+            if !syncsMetaOnCommit { flags |= UInt32(MDB_NOMETASYNC) }
             try check(mdb_env_open(pointer, directory, flags, 0o600), "cannot open the store in \(directory)")
             var deadReaders: Int32 = 0
             try check(mdb_reader_check(pointer, &deadReaders), "mdb_reader_check")
@@ -82,6 +91,18 @@ public final class LMDBEnvironment: @unchecked Sendable {
             throw error
         }
         return LMDBDatabase(handle: handle, name: name)
+    }
+
+    /// Flushes everything committed to disk (`mdb_env_sync` with force).
+    public func sync() throws(LMDBError) {
+        try check(mdb_env_sync(pointer, 1), "mdb_env_sync")
+    }
+
+    /// The id of the last committed write transaction; it moves only when a commit wrote something.
+    public func lastTransactionID() throws(LMDBError) -> Int {
+        var info = MDB_envinfo()
+        try check(mdb_env_info(pointer, &info), "mdb_env_info")
+        return info.me_last_txnid
     }
 
     /// Doubles the memory map. Call only while no transaction is open, after `MDB_MAP_FULL`.

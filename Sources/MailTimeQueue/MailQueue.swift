@@ -56,7 +56,7 @@ public final class MailQueue: Sendable {
 
     /// Queues `batch` atomically: all jobs are stored, or none is. Returns one result per job, in order.
     public func enqueue(_ batch: [NewJob]) async throws -> [EnqueueResult] {
-        try await committer.perform(writes: true) { store, transaction, now in
+        try await committer.perform { store, transaction, now in
             try store.enqueue(batch, now: now, transaction)
         }
     }
@@ -64,7 +64,7 @@ public final class MailQueue: Sendable {
     /// Cancels a job: at once when it waits, or when its sender reports back if it is leased.
     /// A sent, failed or cancelled job gives `INVALID_STATE`.
     public func cancel(_ id: JobID) async throws -> CancelOutcome {
-        try await committer.perform(writes: true) { store, transaction, now in
+        try await committer.perform { store, transaction, now in
             try store.cancel(id, now: now, transaction)
         }
     }
@@ -74,7 +74,7 @@ public final class MailQueue: Sendable {
     /// Leases up to `maximum` due jobs to `owner` for `visibility`, most urgent first
     /// (priority, then not-before, then id). Each gets a new fencing token.
     public func lease(maximum: Int, visibility: Duration, owner: String) async throws -> [LeasedJob] {
-        try await committer.perform(writes: true) { store, transaction, now in
+        try await committer.perform { store, transaction, now in
             try store.lease(maximum: maximum, visibility: visibility, owner: owner, now: now, transaction)
         }
     }
@@ -82,7 +82,7 @@ public final class MailQueue: Sendable {
     /// Records that the job was delivered. `results` holds what the server said per recipient.
     @discardableResult
     public func complete(_ id: JobID, token: UInt64, results: [RecipientResult] = []) async throws -> Job {
-        try await committer.perform(writes: true) { store, transaction, now in
+        try await committer.perform { store, transaction, now in
             try store.complete(id, token: token, results: results, now: now, transaction)
         }
     }
@@ -99,7 +99,7 @@ public final class MailQueue: Sendable {
         delay: Duration? = nil,
         providerIndex: Int? = nil
     ) async throws -> Job {
-        try await committer.perform(writes: true) { store, transaction, now in
+        try await committer.perform { store, transaction, now in
             try store.retryLater(
                 id,
                 token: token,
@@ -116,14 +116,14 @@ public final class MailQueue: Sendable {
     /// Records a permanent failure: the job fails and is not tried again.
     @discardableResult
     public func fail(_ id: JobID, token: UInt64, error: DeliveryFailure, results: [RecipientResult] = []) async throws -> Job {
-        try await committer.perform(writes: true) { store, transaction, now in
+        try await committer.perform { store, transaction, now in
             try store.fail(id, token: token, error: error, results: results, now: now, transaction)
         }
     }
 
     /// Extends a lease to `extension` from now. Tells whether a cancel is pending.
     public func touch(_ id: JobID, token: UInt64, extendBy extension: Duration) async throws -> LeaseRenewal {
-        try await committer.perform(writes: true) { store, transaction, now in
+        try await committer.perform { store, transaction, now in
             try store.touch(id, token: token, extendBy: `extension`, now: now, transaction)
         }
     }
@@ -132,28 +132,28 @@ public final class MailQueue: Sendable {
 
     /// The job with this id.
     public func status(_ id: JobID) async throws -> Job {
-        try await committer.perform(writes: false) { store, transaction, _ in
+        try await committer.perform { store, transaction, _ in
             try store.status(id, transaction)
         }
     }
 
     /// The job's payload, as it was queued.
     public func payload(of id: JobID) async throws -> [UInt8] {
-        try await committer.perform(writes: false) { store, transaction, _ in
+        try await committer.perform { store, transaction, _ in
             try store.payload(id, transaction)
         }
     }
 
     /// Up to `limit` (1 to 1,000) jobs in `state` in id order, starting after the id `after`.
     public func list(state: JobState, after: JobID? = nil, limit: Int = 100) async throws -> [Job] {
-        try await committer.perform(writes: false) { store, transaction, _ in
+        try await committer.perform { store, transaction, _ in
             try store.list(state: state, after: after, limit: limit, transaction)
         }
     }
 
     /// Counts per state, the age of the oldest ready job, the next due time and lease deadline.
     public func stats() async throws -> QueueStats {
-        try await committer.perform(writes: false) { store, transaction, now in
+        try await committer.perform { store, transaction, now in
             try store.stats(now: now, transaction)
         }
     }
@@ -164,7 +164,7 @@ public final class MailQueue: Sendable {
     public func requeue(_ selection: RequeueSelection) async throws -> [JobID] {
         var requeued: [JobID] = []
         while true {
-            let pass = try await committer.perform(writes: true) { store, transaction, now in
+            let pass = try await committer.perform { store, transaction, now in
                 try store.requeue(selection, now: now, transaction)
             }
             requeued += pass
@@ -180,7 +180,7 @@ public final class MailQueue: Sendable {
         }
         var purged = 0
         while true {
-            let pass = try await committer.perform(writes: true) { store, transaction, now in
+            let pass = try await committer.perform { store, transaction, now in
                 try store.purge(finishedBefore: now - age, transaction)
             }
             purged += pass
@@ -188,11 +188,11 @@ public final class MailQueue: Sendable {
         }
     }
 
-    /// Makes due jobs ready, ends expired leases and purges history past the retention.
-    /// Leasing does the first two itself; call this periodically to keep `stats` current.
+    /// Purges history past the retention. (Every operation first makes due jobs ready and ends
+    /// expired leases; this does it too.) Call it periodically. Returns how many jobs were purged.
     @discardableResult
     public func maintain() async throws -> Int {
-        try await committer.perform(writes: true) { _, _, _ in }
+        try await committer.perform { _, _, _ in }
         return try await purge(olderThan: configuration.historyRetention)
     }
 }

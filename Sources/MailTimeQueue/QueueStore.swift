@@ -46,7 +46,11 @@ final class QueueStore {
 
     init(configuration: MailQueue.Configuration) throws {
         self.configuration = configuration
-        environment = try LMDBEnvironment(directory: configuration.directory, mapSize: configuration.initialMapSize)
+        environment = try LMDBEnvironment(
+            directory: configuration.directory,
+            mapSize: configuration.initialMapSize,
+            syncsMetaOnCommit: false
+        )
         jobs = try environment.openDatabase(named: "jobs")
         payloads = try environment.openDatabase(named: "payloads")
         ready = try environment.openDatabase(named: "ready")
