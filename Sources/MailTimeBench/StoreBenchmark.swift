@@ -104,10 +104,18 @@ struct StoreBenchmark: AsyncParsableCommand {
         }
     }
 
-    /// Runs `operation` from `concurrency` tasks for the configured time; each call's latency is recorded.
+    /// Runs `operation` from `concurrency` tasks for the configured time, after an unrecorded
+    /// warm-up of a fifth of it; each call's latency is recorded.
     private func measure(concurrency: Int, _ operation: @escaping @Sendable () async throws -> Int) async throws -> Measurement {
         let duration = Duration.milliseconds(Int64(seconds * 1000))
         let clock = ContinuousClock()
+        let warmUpEnd = clock.now + duration / 5
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask { while clock.now < warmUpEnd { _ = try await operation() } }
+            }
+            try await group.waitForAll()
+        }
         let start = clock.now
         let deadline = start + duration
         let (operations, histogram) = try await withThrowingTaskGroup(of: (Int, Histogram<UInt64>).self) { group in
