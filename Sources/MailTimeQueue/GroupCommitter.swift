@@ -119,8 +119,11 @@ final class GroupCommitter: @unchecked Sendable {
                     answer(undurable, events: undurableEvents)
                     undurable = requests
                     undurableEvents = events
+                } else if undurable.isEmpty {
+                    // Nothing was written and nothing waits for a sync: what they saw is durable.
+                    answer(requests, events: events)
                 } else {
-                    // Nothing was written: these requests saw only what is still waiting for a sync.
+                    // Nothing was written: these requests saw what still waits for a sync.
                     undurable += requests
                     undurableEvents += events
                 }
