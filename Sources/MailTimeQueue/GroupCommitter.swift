@@ -37,22 +37,22 @@ final class GroupCommitter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Runs `body` on the store thread and returns once its effects are durable.
-    func perform<Result: Sendable>(
-        _ body: @escaping (QueueStore, LMDBTransaction, Timestamp) throws -> Result
-    ) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            let request = TypedStoreRequest(body: body, continuation: continuation)
-            condition.lock()
-            guard !isStopping else {
-                condition.unlock()
-                continuation.resume(throwing: QueueError(.closed, "the queue is closed"))
-                return
-            }
-            pending.append(request)
-            if pending.count == 1 { condition.signal() }
+    /// Queues `operation` for the store thread; `completion` runs (on that thread) once its effects
+    /// are durable. Operations submitted from one thread run in the order submitted.
+    func submit<Result: Sendable>(
+        _ operation: QueueOperation<Result>,
+        completion: @escaping @Sendable (Swift.Result<Result, any Error>) -> Void
+    ) {
+        let request = TypedStoreRequest(body: operation.body, completion: completion)
+        condition.lock()
+        guard !isStopping else {
             condition.unlock()
+            completion(.failure(QueueError(.closed, "the queue is closed")))
+            return
         }
+        pending.append(request)
+        if pending.count == 1 { condition.signal() }
+        condition.unlock()
     }
 
     /// Answers what is pending, stops the thread and closes the store. Waits until it is done.
@@ -183,15 +183,15 @@ protocol StoreRequest: AnyObject {
 
 final class TypedStoreRequest<Result: Sendable>: StoreRequest {
     private let body: (QueueStore, LMDBTransaction, Timestamp) throws -> Result
-    private let continuation: CheckedContinuation<Result, any Error>
+    private let completion: @Sendable (Swift.Result<Result, any Error>) -> Void
     private var outcome: Swift.Result<Result, QueueError>?
 
     init(
         body: @escaping (QueueStore, LMDBTransaction, Timestamp) throws -> Result,
-        continuation: CheckedContinuation<Result, any Error>
+        completion: @escaping @Sendable (Swift.Result<Result, any Error>) -> Void
     ) {
         self.body = body
-        self.continuation = continuation
+        self.completion = completion
     }
 
     func execute(_ store: QueueStore, _ transaction: LMDBTransaction, _ now: Timestamp) throws {
@@ -204,9 +204,9 @@ final class TypedStoreRequest<Result: Sendable>: StoreRequest {
 
     func finish(failure: QueueError?) {
         if let failure {
-            continuation.resume(throwing: failure)
+            completion(.failure(failure))
         } else {
-            continuation.resume(with: outcome!.mapError { $0 as any Error })
+            completion(outcome!.mapError { $0 as any Error })
         }
     }
 }

@@ -52,21 +52,33 @@ public final class MailQueue: Sendable {
         committer.stop()
     }
 
+    /// Runs `operation` and returns once its effects are durable.
+    public func run<Result: Sendable>(_ operation: QueueOperation<Result>) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            committer.submit(operation) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Queues `operation` and returns at once; `completion` runs once its effects are durable, on
+    /// the queue's thread (keep it short). Operations submitted from one thread run in that order.
+    public func submit<Result: Sendable>(
+        _ operation: QueueOperation<Result>,
+        completion: @escaping @Sendable (Swift.Result<Result, any Error>) -> Void
+    ) {
+        committer.submit(operation, completion: completion)
+    }
+
     // MARK: Producing
 
     /// Queues `batch` atomically: all jobs are stored, or none is. Returns one result per job, in order.
     public func enqueue(_ batch: [NewJob]) async throws -> [EnqueueResult] {
-        try await committer.perform { store, transaction, now in
-            try store.enqueue(batch, now: now, transaction)
-        }
+        try await run(.enqueue(batch))
     }
 
     /// Cancels a job: at once when it waits, or when its sender reports back if it is leased.
     /// A sent, failed or cancelled job gives `INVALID_STATE`.
     public func cancel(_ id: JobID) async throws -> CancelOutcome {
-        try await committer.perform { store, transaction, now in
-            try store.cancel(id, now: now, transaction)
-        }
+        try await run(.cancel(id))
     }
 
     // MARK: Sending
@@ -74,17 +86,13 @@ public final class MailQueue: Sendable {
     /// Leases up to `maximum` due jobs to `owner` for `visibility`, most urgent first
     /// (priority, then not-before, then id). Each gets a new fencing token.
     public func lease(maximum: Int, visibility: Duration, owner: String) async throws -> [LeasedJob] {
-        try await committer.perform { store, transaction, now in
-            try store.lease(maximum: maximum, visibility: visibility, owner: owner, now: now, transaction)
-        }
+        try await run(.lease(maximum: maximum, visibility: visibility, owner: owner))
     }
 
     /// Records that the job was delivered. `results` holds what the server said per recipient.
     @discardableResult
     public func complete(_ id: JobID, token: UInt64, results: [RecipientResult] = []) async throws -> Job {
-        try await committer.perform { store, transaction, now in
-            try store.complete(id, token: token, results: results, now: now, transaction)
-        }
+        try await run(.complete(id, token: token, results: results))
     }
 
     /// Records a temporary failure. The job is tried again after the retry policy's backoff,
@@ -99,63 +107,40 @@ public final class MailQueue: Sendable {
         delay: Duration? = nil,
         providerIndex: Int? = nil
     ) async throws -> Job {
-        try await committer.perform { store, transaction, now in
-            try store.retryLater(
-                id,
-                token: token,
-                error: error,
-                results: results,
-                delay: delay,
-                providerIndex: providerIndex,
-                now: now,
-                transaction
-            )
-        }
+        try await run(.retryLater(id, token: token, error: error, results: results, delay: delay, providerIndex: providerIndex))
     }
 
     /// Records a permanent failure: the job fails and is not tried again.
     @discardableResult
     public func fail(_ id: JobID, token: UInt64, error: DeliveryFailure, results: [RecipientResult] = []) async throws -> Job {
-        try await committer.perform { store, transaction, now in
-            try store.fail(id, token: token, error: error, results: results, now: now, transaction)
-        }
+        try await run(.fail(id, token: token, error: error, results: results))
     }
 
     /// Extends a lease to `extension` from now. Tells whether a cancel is pending.
     public func touch(_ id: JobID, token: UInt64, extendBy extension: Duration) async throws -> LeaseRenewal {
-        try await committer.perform { store, transaction, now in
-            try store.touch(id, token: token, extendBy: `extension`, now: now, transaction)
-        }
+        try await run(.touch(id, token: token, extendBy: `extension`))
     }
 
     // MARK: Inspecting
 
     /// The job with this id.
     public func status(_ id: JobID) async throws -> Job {
-        try await committer.perform { store, transaction, _ in
-            try store.status(id, transaction)
-        }
+        try await run(.status(id))
     }
 
     /// The job's payload, as it was queued.
     public func payload(of id: JobID) async throws -> [UInt8] {
-        try await committer.perform { store, transaction, _ in
-            try store.payload(id, transaction)
-        }
+        try await run(.payload(of: id))
     }
 
     /// Up to `limit` (1 to 1,000) jobs in `state` in id order, starting after the id `after`.
     public func list(state: JobState, after: JobID? = nil, limit: Int = 100) async throws -> [Job] {
-        try await committer.perform { store, transaction, _ in
-            try store.list(state: state, after: after, limit: limit, transaction)
-        }
+        try await run(.list(state: state, after: after, limit: limit))
     }
 
     /// Counts per state, the age of the oldest ready job, the next due time and lease deadline.
     public func stats() async throws -> QueueStats {
-        try await committer.perform { store, transaction, now in
-            try store.stats(now: now, transaction)
-        }
+        try await run(.stats())
     }
 
     // MARK: Maintenance
@@ -164,9 +149,7 @@ public final class MailQueue: Sendable {
     public func requeue(_ selection: RequeueSelection) async throws -> [JobID] {
         var requeued: [JobID] = []
         while true {
-            let pass = try await committer.perform { store, transaction, now in
-                try store.requeue(selection, now: now, transaction)
-            }
+            let pass = try await run(.requeuePass(selection))
             requeued += pass
             guard case .allFailed = selection, !pass.isEmpty else { return requeued }
         }
@@ -180,9 +163,7 @@ public final class MailQueue: Sendable {
         }
         var purged = 0
         while true {
-            let pass = try await committer.perform { store, transaction, now in
-                try store.purge(finishedBefore: now - age, transaction)
-            }
+            let pass = try await run(.purgePass(olderThan: age))
             purged += pass
             if pass < QueueStore.historyPassLimit { return purged }
         }
@@ -192,7 +173,7 @@ public final class MailQueue: Sendable {
     /// expired leases; this does it too.) Call it periodically. Returns how many jobs were purged.
     @discardableResult
     public func maintain() async throws -> Int {
-        try await committer.perform { _, _, _ in }
+        try await run(.housekeeping())
         return try await purge(olderThan: configuration.historyRetention)
     }
 }
