@@ -1,0 +1,42 @@
+import NIOCore
+
+/// A reply of the MailTime protocol: one `OK` or `ERR` line, perhaps followed by data lines.
+public struct BrokerReply: Equatable, Sendable {
+    /// The first line, without CRLF.
+    public var line: String
+    /// Data lines that follow it (`JOB …`), without CRLF.
+    public var dataLines: [String]
+
+    public init(line: String, dataLines: [String] = []) {
+        self.line = line
+        self.dataLines = dataLines
+    }
+
+    /// `OK` followed by `text`, if any.
+    public static func ok(_ text: String = "") -> BrokerReply {
+        BrokerReply(line: text.isEmpty ? "OK" : "OK \(text)")
+    }
+
+    /// `OK <n>` followed by `n` data lines.
+    public static func okLines(_ lines: [String]) -> BrokerReply {
+        BrokerReply(line: "OK \(lines.count)", dataLines: lines)
+    }
+
+    /// `ERR <CODE> <sentence>`.
+    public static func error(_ error: ProtocolError) -> BrokerReply {
+        BrokerReply(line: error.line)
+    }
+
+    /// Whether the reply is an error.
+    public var isError: Bool { line.hasPrefix("ERR ") }
+
+    /// Writes the reply's lines, each ended by CRLF.
+    public func write(into buffer: inout ByteBuffer) {
+        buffer.writeString(line)
+        buffer.writeStaticString("\r\n")
+        for data in dataLines {
+            buffer.writeString(data)
+            buffer.writeStaticString("\r\n")
+        }
+    }
+}
