@@ -1,12 +1,14 @@
-# MailTime: `make test` installs what the build and the tests need, builds, and runs every test.
+# MailTime.
+#   make run    installs what is missing, builds, starts the broker (mailtimed) on its embedded defaults
+#   make test   installs what the build and the tests need, builds, and runs every test
 
 SWIFT ?= swift
 # System libraries the build links against, and the peers the tests talk to.
 BUILD_PACKAGES := pkg-config liblmdb-dev libssl-dev
-TEST_PACKAGES := openssl lmdb-utils
+TEST_PACKAGES := openssl lmdb-utils python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test build deps test-deps bench-store clean
+.PHONY: run test build deps test-deps bench-store clean
 
 deps:
 	@missing=""; \
@@ -32,6 +34,12 @@ test-deps: deps
 
 build: deps
 	$(SWIFT) build
+
+# Release build of the broker and the CLI; the broker keeps its data in ./var.
+run: deps
+	$(SWIFT) build -c release --product mailtimed
+	$(SWIFT) build -c release --product mailtime
+	exec "$$($(SWIFT) build -c release --show-bin-path)/mailtimed" $(ARGS)
 
 test: test-deps
 	$(SWIFT) build --build-tests

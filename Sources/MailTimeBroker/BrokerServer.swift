@@ -1,4 +1,6 @@
+import Foundation
 import Logging
+import MailTimeMessage
 import MailTimeProtocol
 import MailTimeQueue
 import MailTimeTLS
@@ -47,18 +49,24 @@ public final class BrokerServer: Service, Sendable {
             control: control
         )
         let hub = EventHub()
+        let senders = try makeSenders(queue)
 
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await hub.run(queue.events) }
-            tasks.addTask { [configuration, logger] in
-                await Self.maintain(queue, every: .seconds(60), logger: logger)
-                _ = configuration
+            tasks.addTask { [logger] in await Self.maintain(queue, every: .seconds(60), logger: logger) }
+            // The senders stop on their own cancellation only, after the connections are drained.
+            let sending = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for sender in senders { group.addTask { await sender.run() } }
+                }
             }
             do {
                 try await serve(executor: executor, authenticator: authenticator, hub: hub, tlsContext: tlsContext)
             } catch {
                 logger.error("the broker stopped", metadata: ["error": "\(error)"])
             }
+            sending.cancel()
+            await sending.value
             tasks.cancelAll()
         }
         queue.close()
@@ -158,6 +166,26 @@ public final class BrokerServer: Service, Sendable {
                 logger.warning("queue maintenance failed", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: interval)
             }
+        }
+    }
+
+    /// The embedded senders: with no SMTP provider configured they write to `outbox/` in the data directory.
+    private func makeSenders(_ queue: MailQueue) throws -> [EmbeddedSender] {
+        guard configuration.senders > 0 else { return [] }
+        let transport = try FileOutboxTransport(directory: configuration.dataDirectory + "/outbox")
+        let composer = MessageComposer(defaultFrom: try configuration.defaultFrom.map { try EmailAddress($0) })
+        let host = ProcessInfo.processInfo.hostName
+        logger.info("embedded senders deliver to the outbox", metadata: ["outbox": "\(transport.directory)", "senders": "\(configuration.senders)"])
+        return (0..<configuration.senders).map { index in
+            EmbeddedSender(
+                queue: queue,
+                control: control,
+                transport: transport,
+                composer: composer,
+                owner: "\(host)-\(getpid())-\(index)",
+                visibility: configuration.leaseVisibility,
+                logger: logger
+            )
         }
     }
 
