@@ -33,6 +33,8 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
     private var subscription: Int?
     private var unwrittenEvents = 0
     private var lostEvents = 0
+    private var flushScheduled = false
+    private var pendingOutput: ByteBuffer?
 
     /// The most events waiting to be written to a slow subscriber before the oldest are dropped.
     static let eventBacklogLimit = 10_000
@@ -146,15 +148,32 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
     /// when draining for shutdown.
     private func send(_ ready: [(reply: BrokerReply, closeAfter: Bool)]) {
         guard let context, !ready.isEmpty, !isClosing else { return }
-        var buffer = context.channel.allocator.buffer(capacity: 128 * ready.count)
+        var buffer = pendingOutput ?? context.channel.allocator.buffer(capacity: 256)
+        pendingOutput = nil
         for (reply, _) in ready { reply.write(into: &buffer) }
         let closeAfter = ready.last!.closeAfter || (isDraining && replies.unanswered == 0)
         if closeAfter {
             isClosing = true
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
-        } else {
-            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            return
+        }
+        pendingOutput = buffer
+        scheduleFlush(context)
+    }
+
+    /// Writes the replies gathered in this event-loop turn at its end, in one TLS record and one
+    /// system call: a group commit answers many requests at once.
+    private func scheduleFlush(_ context: ChannelHandlerContext) {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let handler = bound.value
+            handler.flushScheduled = false
+            guard let context = handler.context, let output = handler.pendingOutput, !handler.isClosing else { return }
+            handler.pendingOutput = nil
+            context.writeAndFlush(handler.wrapOutboundOut(output), promise: nil)
         }
     }
 
@@ -190,6 +209,10 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
     private func close(_ context: ChannelHandlerContext) {
         guard !isClosing else { return }
         isClosing = true
+        if let output = pendingOutput {
+            pendingOutput = nil
+            context.write(wrapOutboundOut(output), promise: nil)
+        }
         context.close(promise: nil)
     }
 }

@@ -39,12 +39,13 @@ final class OpenSSLClient: Sendable {
 
     /// Types `text` followed by a line break (`-crlf` turns it into CRLF).
     func type(_ text: String) {
-        input.write(Data((text + "\n").utf8))
+        // The broker may have closed the connection (and openssl exited): that shows in the replies.
+        try? input.write(contentsOf: Data((text + "\n").utf8))
     }
 
     /// Sends raw bytes as they are.
     func send(_ bytes: [UInt8]) {
-        input.write(Data(bytes))
+        try? input.write(contentsOf: Data(bytes))
     }
 
     /// The next line from the broker (without CRLF), or `nil` if none comes within `timeout`

@@ -1,0 +1,287 @@
+extension Email {
+    /// The top-level JSON fields, in the order ``jsonBytes()`` writes them.
+    static let fieldNames = [
+        "message_id", "from", "to", "cc", "bcc", "reply_to", "subject", "text", "html", "headers", "attachments",
+        "send_at", "idempotency_key", "priority", "variables", "tags", "fold", "template",
+    ]
+
+    /// Headers the composer writes from the email's own fields; `headers` may not set them.
+    public static let reservedHeaderNames: Set<String> = [
+        "from", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "mime-version", "content-type",
+        "content-transfer-encoding",
+    ]
+
+    /// The latest `send_at` that can be written: 9999-12-31T23:59:59.999Z.
+    static let latestSendAt: Int64 = 253_402_300_799_999
+
+    /// Decodes and checks an email from its JSON form; a field that is `null` counts as absent.
+    ///
+    /// - Throws: ``EmailValidationError`` for the first problem found, naming the field.
+    public init(json bytes: [UInt8], limits: Limits = Limits()) throws(EmailValidationError) {
+        let document: JSONValue
+        do throws(JSONParser.SyntaxError) {
+            document = try JSONParser.parse(bytes)
+        } catch {
+            throw EmailValidationError(.invalidJSON, "the email is not valid JSON: \(error.reason) at byte \(error.offset)")
+        }
+        guard case .object(let members) = document else {
+            throw EmailValidationError(.invalidField, "the email must be a JSON object, not \(document.typeName)")
+        }
+        var size = ContentSize(limit: limits.maximumSize)
+        self.init()
+        var seen = Set<String>()
+        for member in members {
+            guard Self.fieldNames.contains(member.key) else {
+                throw EmailValidationError(
+                    .unknownField,
+                    "\(member.key): unknown field; the fields are \(Self.fieldNames.joined(separator: ", "))"
+                )
+            }
+            guard seen.insert(member.key).inserted else {
+                throw EmailValidationError(.invalidField, "\(member.key): the field appears twice")
+            }
+            if member.value == .null { continue }
+            try decodeField(member.key, member.value, size: &size)
+        }
+
+        if text == nil && html == nil {
+            throw EmailValidationError(.noBody, "text, html: the email needs a text or an html body")
+        }
+        let recipientCount = to.count + cc.count + bcc.count
+        if recipientCount == 0 {
+            throw EmailValidationError(.noRecipient, "to, cc, bcc: the email needs at least one recipient")
+        }
+        if recipientCount > limits.maximumRecipients {
+            throw EmailValidationError(
+                .tooManyRecipients,
+                "to, cc, bcc: \(recipientCount) recipients, more than the limit of \(limits.maximumRecipients)"
+            )
+        }
+    }
+
+    private mutating func decodeField(_ field: String, _ value: JSONValue, size: inout ContentSize)
+        throws(EmailValidationError)
+    {
+        switch field {
+        case "message_id": messageID = try Self.decodeMessageID(value)
+        case "from":
+            let from = try Self.decodeAddresses(value, field: field)
+            guard from.count == 1 else {
+                throw EmailValidationError(.invalidField, "from: must be exactly one address")
+            }
+            self.from = from[0]
+        case "to": to = try Self.decodeAddresses(value, field: field)
+        case "cc": cc = try Self.decodeAddresses(value, field: field)
+        case "bcc": bcc = try Self.decodeAddresses(value, field: field)
+        case "reply_to": replyTo = try Self.decodeAddresses(value, field: field)
+        case "subject":
+            let subject = try Self.decodeString(value, field: field)
+            try Self.checkHeaderText(subject, field: field, code: .invalidField)
+            try size.add(subject.utf8.count, field: field)
+            self.subject = subject
+        case "text":
+            text = try Self.decodeString(value, field: field)
+            try size.add(text!.utf8.count, field: field)
+        case "html":
+            html = try Self.decodeString(value, field: field)
+            try size.add(html!.utf8.count, field: field)
+        case "template":
+            template = try Self.decodeString(value, field: field)
+            try size.add(template!.utf8.count, field: field)
+        case "headers": headers = try Self.decodeHeaders(value, size: &size)
+        case "attachments": attachments = try Self.decodeAttachments(value, size: &size)
+        case "send_at": sendAt = try Self.decodeSendAt(value)
+        case "idempotency_key":
+            let key = try Self.decodeString(value, field: field)
+            guard (1...255).contains(key.utf8.count), !Self.hasControlCharacter(key) else {
+                throw EmailValidationError(
+                    .invalidField, "idempotency_key: must be 1 to 255 bytes with no control characters"
+                )
+            }
+            idempotencyKey = key
+        case "priority":
+            guard case .number(let text) = value, let number = Int(text), (0...255).contains(number) else {
+                throw EmailValidationError(.invalidField, "priority: must be an integer from 0 to 255")
+            }
+            priority = UInt8(number)
+        case "variables": variables = try Self.decodeVariables(value, size: &size)
+        case "tags":
+            tags = try Self.decodeArray(value, field: field) { element, elementField throws(EmailValidationError) in
+                let tag = try Self.decodeString(element, field: elementField)
+                guard (1...255).contains(tag.utf8.count), !Self.hasControlCharacter(tag) else {
+                    throw EmailValidationError(
+                        .invalidField, "\(elementField): a tag must be 1 to 255 bytes with no control characters"
+                    )
+                }
+                return tag
+            }
+        case "fold":
+            guard case .bool(let fold) = value else {
+                throw EmailValidationError(.invalidField, "fold: must be a boolean, not \(value.typeName)")
+            }
+            self.fold = fold
+        default:
+            preconditionFailure("\(field) is in fieldNames but has no decoder")
+        }
+    }
+
+    // MARK: Values
+
+    private static func decodeString(_ value: JSONValue, field: String) throws(EmailValidationError) -> String {
+        guard case .string(let string) = value else {
+            throw EmailValidationError(.invalidField, "\(field): must be a string, not \(value.typeName)")
+        }
+        return string
+    }
+
+    private static func decodeArray<Element>(
+        _ value: JSONValue,
+        field: String,
+        _ decodeElement: (JSONValue, String) throws(EmailValidationError) -> Element
+    ) throws(EmailValidationError) -> [Element] {
+        guard case .array(let elements) = value else {
+            throw EmailValidationError(.invalidField, "\(field): must be an array, not \(value.typeName)")
+        }
+        var result: [Element] = []
+        result.reserveCapacity(elements.count)
+        for (index, element) in elements.enumerated() {
+            result.append(try decodeElement(element, "\(field)[\(index)]"))
+        }
+        return result
+    }
+
+    private static func decodeObject(_ value: JSONValue, field: String) throws(EmailValidationError)
+        -> [JSONValue.Member]
+    {
+        guard case .object(let members) = value else {
+            throw EmailValidationError(.invalidField, "\(field): must be an object, not \(value.typeName)")
+        }
+        var seen = Set<String>()
+        for member in members where !seen.insert(member.key).inserted {
+            throw EmailValidationError(.invalidField, "\(field).\(member.key): the field appears twice")
+        }
+        return members
+    }
+
+    // MARK: Fields
+
+    private static func decodeAddresses(_ value: JSONValue, field: String) throws(EmailValidationError)
+        -> [EmailAddress]
+    {
+        if case .string(let string) = value {
+            return [try EmailAddress(parsing: string, field: field)]
+        }
+        guard case .array = value else {
+            throw EmailValidationError(
+                .invalidField, "\(field): must be an address string or an array of them, not \(value.typeName)"
+            )
+        }
+        return try decodeArray(value, field: field) { element, elementField throws(EmailValidationError) in
+            try EmailAddress(parsing: try decodeString(element, field: elementField), field: elementField)
+        }
+    }
+
+    private static func decodeMessageID(_ value: JSONValue) throws(EmailValidationError) -> String {
+        let id = try decodeString(value, field: "message_id")
+        try checkMessageID(id)
+        return id
+    }
+
+    private static func decodeHeaders(_ value: JSONValue, size: inout ContentSize) throws(EmailValidationError)
+        -> [Header]
+    {
+        var headers: [Header] = []
+        for member in try decodeObject(value, field: "headers") {
+            let field = "headers.\(member.key)"
+            let header = Header(name: member.key, value: try decodeString(member.value, field: field))
+            try checkHeader(header)
+            try size.add(header.name.utf8.count + header.value.utf8.count, field: field)
+            headers.append(header)
+        }
+        return headers
+    }
+
+    private static func decodeVariables(_ value: JSONValue, size: inout ContentSize) throws(EmailValidationError)
+        -> [String: String]
+    {
+        var variables: [String: String] = [:]
+        for member in try decodeObject(value, field: "variables") {
+            let field = "variables.\(member.key)"
+            guard Template.isKey(member.key.utf8) else {
+                throw EmailValidationError(
+                    .invalidField, "\(field): a variable name is made of A-Z, a-z, 0-9, \"_\" and \"-\""
+                )
+            }
+            let variable = try decodeString(member.value, field: field)
+            try size.add(member.key.utf8.count + variable.utf8.count, field: field)
+            variables[member.key] = variable
+        }
+        return variables
+    }
+
+    private static func decodeSendAt(_ value: JSONValue) throws(EmailValidationError) -> Int64 {
+        let milliseconds: Int64?
+        switch value {
+        case .string(let text): milliseconds = RFC3339Time.millisecondsSince1970(text)
+        case .number(let text): milliseconds = Int64(text)
+        default: milliseconds = nil
+        }
+        guard let milliseconds, (0...latestSendAt).contains(milliseconds) else {
+            throw EmailValidationError(
+                .invalidSendAt,
+                "send_at: must be an RFC 3339 time like \"2026-12-01T10:00:00Z\" "
+                    + "or an integer of Unix milliseconds, from 1970 to 9999"
+            )
+        }
+        return milliseconds
+    }
+
+    private static func decodeAttachments(_ value: JSONValue, size: inout ContentSize)
+        throws(EmailValidationError) -> [Attachment]
+    {
+        try decodeArray(value, field: "attachments") { element, field throws(EmailValidationError) in
+            var filename: String?
+            var content: [UInt8]?
+            var contentType = Attachment.defaultContentType
+            var contentID: String?
+            for member in try decodeObject(element, field: field) {
+                let memberField = "\(field).\(member.key)"
+                if member.value == .null && member.key != "filename" && member.key != "content" { continue }
+                switch member.key {
+                case "filename":
+                    let name = try decodeString(member.value, field: memberField)
+                    try checkFilename(name, field: memberField)
+                    filename = name
+                case "content":
+                    let text = try decodeString(member.value, field: memberField)
+                    guard let bytes = Base64.decode(text.utf8) else {
+                        throw EmailValidationError(.invalidAttachment, "\(memberField): is not valid base64")
+                    }
+                    try size.add(bytes.count, field: memberField)
+                    content = bytes
+                case "content_type":
+                    let type = try decodeString(member.value, field: memberField)
+                    try checkContentType(type, field: memberField)
+                    contentType = type
+                case "content_id":
+                    var id = try decodeString(member.value, field: memberField)
+                    if id.hasPrefix("<") && id.hasSuffix(">") && id.count >= 2 { id = String(id.dropFirst().dropLast()) }
+                    try checkContentID(id, field: memberField)
+                    contentID = id
+                default:
+                    throw EmailValidationError(
+                        .unknownField,
+                        "\(memberField): unknown field; an attachment has filename, content, content_type and content_id"
+                    )
+                }
+            }
+            guard let filename else {
+                throw EmailValidationError(.invalidAttachment, "\(field).filename: is required")
+            }
+            guard let content else {
+                throw EmailValidationError(.invalidAttachment, "\(field).content: is required")
+            }
+            return Attachment(filename: filename, content: content, contentType: contentType, contentID: contentID)
+        }
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+
+extension EmailAddress {
+    /// The longest address RFC 5321 lets through a path (256 octets with the angle brackets).
+    static let maximumAddressLength = 254
+    /// RFC 5321 §4.5.3.1.1.
+    static let maximumLocalPartLength = 64
+    /// RFC 5321 §4.5.3.1.2.
+    static let maximumDomainLength = 255
+
+    /// Parses a mailbox string; errors name `field`.
+    init(parsing string: String, field: String) throws(EmailValidationError) {
+        if string.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) {
+            throw EmailValidationError(
+                .headerInjection,
+                "\(field): \(EmailValidationError.quoted(string)) contains a line break (header injection)"
+            )
+        }
+        let trimmed = Self.trimmingSpaces(string)
+        guard trimmed.hasSuffix(">") else {
+            try self.init(address: trimmed, displayName: nil, field: field)
+            return
+        }
+        guard let open = Self.angleBracketStart(trimmed) else {
+            throw Self.invalid(string, field: field, "it ends with \">\" but has no \"<\"")
+        }
+        let address = String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)])
+        let phrase = Self.trimmingSpaces(trimmed[..<open])
+        let displayName = Self.unquoted(phrase) ?? phrase
+        try self.init(address: address, displayName: displayName, field: field)
+    }
+
+    /// `text` without the spaces and tabs around it.
+    static func trimmingSpaces(_ text: Substring) -> String {
+        let utf8 = text.utf8
+        guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return "" }
+        let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })!
+        return String(text[first...last])
+    }
+
+    static func trimmingSpaces(_ text: String) -> String {
+        trimmingSpaces(text[...])
+    }
+
+    /// The first `<` outside a quoted display name.
+    private static func angleBracketStart(_ string: String) -> String.Index? {
+        var inQuotes = false
+        var escaped = false
+        for index in string.indices {
+            let character = string[index]
+            if escaped {
+                escaped = false
+            } else if inQuotes && character == "\\" {
+                escaped = true
+            } else if character == "\"" {
+                inQuotes.toggle()
+            } else if !inQuotes && character == "<" {
+                return index
+            }
+        }
+        return nil
+    }
+
+    /// The content of `phrase` when all of it is one quoted string, with escapes removed; otherwise nil.
+    private static func unquoted(_ phrase: String) -> String? {
+        guard phrase.count >= 2, phrase.first == "\"" else { return nil }
+        var result = ""
+        var escaped = false
+        var index = phrase.index(after: phrase.startIndex)
+        while index < phrase.endIndex {
+            let character = phrase[index]
+            if escaped {
+                result.append(character)
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == "\"" {
+                return phrase.index(after: index) == phrase.endIndex ? result : nil
+            } else {
+                result.append(character)
+            }
+            index = phrase.index(after: index)
+        }
+        return nil
+    }
+
+    static func checkDisplayName(_ name: String, field: String) throws(EmailValidationError) {
+        for scalar in name.unicodeScalars {
+            if scalar == "\r" || scalar == "\n" {
+                throw EmailValidationError(
+                    .headerInjection,
+                    "\(field): the display name \(EmailValidationError.quoted(name)) contains a line break (header injection)"
+                )
+            }
+            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
+                throw EmailValidationError(
+                    .invalidAddress,
+                    "\(field): the display name \(EmailValidationError.quoted(name)) contains a control character"
+                )
+            }
+        }
+    }
+
+    static func checkAddress(_ address: String, field: String) throws(EmailValidationError) {
+        if address.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) {
+            throw EmailValidationError(
+                .headerInjection,
+                "\(field): \(EmailValidationError.quoted(address)) contains a line break (header injection)"
+            )
+        }
+        if let reason = syntaxProblem(address) {
+            throw invalid(address, field: field, reason)
+        }
+    }
+
+    private static func invalid(_ value: String, field: String, _ reason: String) -> EmailValidationError {
+        EmailValidationError(
+            .invalidAddress,
+            "\(field): \(EmailValidationError.quoted(value)) is not a valid address (RFC 5321): \(reason)"
+        )
+    }
+
+    /// What is wrong with `address` as an RFC 5321 mailbox (with RFC 6531 UTF-8), or nil when it is valid.
+    ///
+    /// Works on UTF-8 bytes: any non-ASCII byte belongs to a character that RFC 6531 allows, except the
+    /// C1 controls (U+0080 to U+009F), which are refused.
+    static func syntaxProblem(_ address: String) -> String? {
+        let bytes = Array(address.utf8)
+        if bytes.isEmpty { return "it is empty" }
+        if bytes.count > maximumAddressLength {
+            return "it is longer than \(maximumAddressLength) octets"
+        }
+        for index in bytes.indices.dropLast() where bytes[index] == 0xC2 && bytes[index + 1] < 0xA0 {
+            return "it has a control character"
+        }
+        let at: Int
+        if bytes[0] == UInt8(ascii: "\"") {
+            guard let end = quotedStringEnd(bytes) else {
+                return "the quoted local part is not closed or has a character it cannot hold"
+            }
+            guard end + 1 < bytes.count, bytes[end + 1] == UInt8(ascii: "@") else {
+                return "the quoted local part must be followed by \"@\""
+            }
+            at = end + 1
+        } else {
+            guard let lastAt = bytes.lastIndex(of: UInt8(ascii: "@")) else { return "it has no \"@\"" }
+            if let problem = dotAtomProblem(bytes[..<lastAt]) { return problem }
+            at = lastAt
+        }
+        if at > maximumLocalPartLength {
+            return "the local part is longer than \(maximumLocalPartLength) octets"
+        }
+        return domainProblem(bytes[(at + 1)...])
+    }
+
+    /// The index of the closing quote of the quoted string starting at index 0, if it is well formed.
+    private static func quotedStringEnd(_ bytes: [UInt8]) -> Int? {
+        var index = 1
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x22: return index
+            case 0x5C:
+                guard index + 1 < bytes.count, (0x20...0x7E).contains(bytes[index + 1]) else { return nil }
+                index += 2
+                continue
+            case 0x20...0x7E, 0x80...: break
+            default: return nil
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    private static func dotAtomProblem(_ bytes: ArraySlice<UInt8>) -> String? {
+        if bytes.isEmpty { return "the local part is empty" }
+        if bytes.first == UInt8(ascii: ".") || bytes.last == UInt8(ascii: ".") {
+            return "the local part starts or ends with a dot"
+        }
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") && previous == UInt8(ascii: ".") { return "the local part has two dots in a row" }
+            if byte != UInt8(ascii: ".") && byte < 0x80 && !isAtomText(Unicode.Scalar(byte)) {
+                return "the local part has \(EmailValidationError.quoted(String(Unicode.Scalar(byte)))), which needs quoting"
+            }
+            previous = byte
+        }
+        return nil
+    }
+
+    /// RFC 5322 atext, extended with UTF-8 by RFC 6532.
+    static func isAtomText(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x41...0x5A, 0x61...0x7A, 0x30...0x39: return true
+        case 0xA0...: return true
+        case 0x21, 0x23...0x27, 0x2A, 0x2B, 0x2D, 0x2F, 0x3D, 0x3F, 0x5E...0x60, 0x7B...0x7E: return true
+        default: return false
+        }
+    }
+
+    private static func domainProblem(_ bytes: ArraySlice<UInt8>) -> String? {
+        if bytes.isEmpty { return "the domain is missing" }
+        if bytes.count > maximumDomainLength {
+            return "the domain is longer than \(maximumDomainLength) octets"
+        }
+        if bytes.first == UInt8(ascii: "[") {
+            guard bytes.last == UInt8(ascii: "]"), bytes.count > 2 else { return "the address literal is not closed" }
+            let literal = String(decoding: bytes.dropFirst().dropLast(), as: UTF8.self)
+            if literal.hasPrefix("IPv6:") {
+                var storage = in6_addr()
+                return inet_pton(AF_INET6, String(literal.dropFirst(5)), &storage) == 1
+                    ? nil : "the address literal is not an IPv6 address"
+            }
+            return isIPv4(literal) ? nil : "the address literal is not an IPv4 address or IPv6:…"
+        }
+        let labels = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        for label in labels {
+            if label.isEmpty { return "the domain has an empty label" }
+            if label.count > 63 { return "a domain label is longer than 63 octets" }
+            if label.first == UInt8(ascii: "-") || label.last == UInt8(ascii: "-") {
+                return "a domain label starts or ends with a hyphen"
+            }
+            for byte in label {
+                let allowed = (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                    || (0x30...0x39).contains(byte) || byte == 0x2D || byte >= 0x80
+                if !allowed {
+                    return "the domain has \(EmailValidationError.quoted(String(Unicode.Scalar(byte)))), which no host name can hold"
+                }
+            }
+        }
+        if labels.count > 1, labels.last!.allSatisfy({ (0x30...0x39).contains($0) }) {
+            return "the domain ends with a numeric label; write an IP address as [192.0.2.1]"
+        }
+        return nil
+    }
+
+    private static func isIPv4(_ literal: String) -> Bool {
+        let parts = literal.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { part in
+            (1...3).contains(part.count) && part.allSatisfy { $0.isASCII && $0.isNumber }
+                && Int(part)! <= 255
+        }
+    }
+}

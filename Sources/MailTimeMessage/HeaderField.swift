@@ -1,0 +1,80 @@
+/// Writes one header field, folding (RFC 5322 §2.2.3) before a word that would take the line past 78 characters.
+struct HeaderField {
+    /// The line length RFC 5322 §2.1.1 asks for.
+    static let preferredLineLength = 78
+
+    private(set) var bytes: [UInt8]
+    private var lineLength: Int
+    /// Whether the current line has a word after the field name.
+    private var lineHasWord = false
+
+    init(name: String) {
+        bytes = Array(name.utf8) + [UInt8(ascii: ":")]
+        lineLength = bytes.count
+    }
+
+    /// A field whose whole value is one unfoldable word, such as a Message-ID or a date.
+    init(name: String, value: String) {
+        self.init(name: name)
+        append(word: value)
+    }
+
+    /// The room left on the current line for a word after a separating space.
+    var room: Int { Self.preferredLineLength - lineLength - 1 }
+
+    /// Appends a space and `word`, or a fold and `word` when it does not fit on the current line.
+    /// An empty word (from a run of spaces) never folds, so no line is only white space.
+    mutating func append(word: String) {
+        let length = word.utf8.count
+        if lineHasWord && length > 0 && lineLength + 1 + length > Self.preferredLineLength {
+            fold()
+        }
+        bytes.append(UInt8(ascii: " "))
+        bytes += word.utf8
+        lineLength += 1 + length
+        lineHasWord = true
+    }
+
+    /// Appends words kept on one line when they fit on a fresh line but not on the current one.
+    mutating func append(group words: [String]) {
+        let length = words.reduce(words.count - 1) { $0 + $1.utf8.count }
+        if lineHasWord && lineLength + 1 + length > Self.preferredLineLength && 1 + length <= Self.preferredLineLength {
+            fold()
+        }
+        for word in words { append(word: word) }
+    }
+
+    /// Starts a continuation line; the next word follows its leading space.
+    mutating func fold() {
+        bytes += [0x0D, 0x0A]
+        lineLength = 0
+        lineHasWord = false
+    }
+
+    /// Appends unstructured text (RFC 5322 §3.2.5): as it is when it is printable ASCII that folds at its
+    /// spaces (within 78 columns unless `allowingLongWords`), otherwise as encoded words.
+    mutating func append(unstructured text: String, allowingLongWords: Bool) {
+        let words = text.split(separator: " ", omittingEmptySubsequences: false)
+        let isPlain = text.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) || $0 == "\t" }
+            && !text.contains("=?")
+        let fitsFolded = allowingLongWords
+            || words.allSatisfy { $0.utf8.count < Self.preferredLineLength - 1 }
+                && (words.first?.utf8.count ?? 0) <= room
+        if isPlain && fitsFolded {
+            for word in words { append(word: String(word)) }
+        } else {
+            appendEncoded(text)
+        }
+    }
+
+    /// Appends `text` as encoded words, the first one sized to the room left on the line when it can be.
+    mutating func appendEncoded(_ text: String) {
+        if room < 20 && lineHasWord { fold() }
+        for word in EncodedWord.encode(text, firstWordLength: min(room, EncodedWord.maximumLength)) {
+            append(word: word)
+        }
+    }
+
+    /// The field with its closing CRLF.
+    var line: [UInt8] { bytes + [0x0D, 0x0A] }
+}

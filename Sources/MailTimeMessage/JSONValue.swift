@@ -1,0 +1,27 @@
+/// A parsed JSON document, keeping object members in order and numbers as their text.
+enum JSONValue: Hashable, Sendable {
+    case null
+    case bool(Bool)
+    /// The number's text as written, so that integers are read exactly.
+    case number(String)
+    case string(String)
+    case array([JSONValue])
+    case object([Member])
+
+    struct Member: Hashable, Sendable {
+        var key: String
+        var value: JSONValue
+    }
+
+    /// The JSON type's name, for error sentences.
+    var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+
+/// Turns an ``Email`` into an RFC 5322 message: templates applied, headers encoded and folded,
+/// the body as multipart/mixed, related and alternative parts as needed.
+public struct MessageComposer: Sendable {
+    /// The sender of emails that have no `from`.
+    public var defaultFrom: EmailAddress?
+    /// The layout for emails that have no `template`; nil wraps nothing around the HTML body.
+    public var defaultLayout: Template?
+
+    public init(defaultFrom: EmailAddress? = nil, defaultLayout: Template? = nil) {
+        self.defaultFrom = defaultFrom
+        self.defaultLayout = defaultLayout
+    }
+
+    /// Composes `email` as sent at `date`, with its `messageID` (or a new one when it has none).
+    ///
+    /// - Throws: ``EmailValidationError`` when the email has no sender, recipient or body, or a header
+    ///   value (after templating) is malformed or has a line break.
+    public func compose(_ email: Email, date: Date = Date()) throws(EmailValidationError) -> ComposedMessage {
+        guard let from = email.from ?? defaultFrom else {
+            throw EmailValidationError(.noSender, "from: the email has no sender and there is no default sender")
+        }
+        let recipients = email.recipients
+        if recipients.isEmpty {
+            throw EmailValidationError(.noRecipient, "to, cc, bcc: the email needs at least one recipient")
+        }
+        try email.checkHeaderFields()
+        let content = try RenderedContent(email, defaultLayout: defaultLayout)
+        let messageID = email.messageID ?? Email.generateMessageID(domain: from.domain)
+
+        var output: [UInt8] = []
+        output += HeaderField(name: "Date", value: RFC5322Date.format(
+            millisecondsSince1970: Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        )).line
+        output += HeaderField(name: "Message-ID", value: messageID).line
+        output += Self.addressField("From", [from]).line
+        for (name, addresses) in [("To", email.to), ("Cc", email.cc), ("Reply-To", email.replyTo)]
+        where !addresses.isEmpty {
+            output += Self.addressField(name, addresses).line
+        }
+        if let subject = content.subject {
+            var field = HeaderField(name: "Subject")
+            field.append(unstructured: subject, allowingLongWords: false)
+            output += field.line
+        }
+        for header in email.headers {
+            var field = HeaderField(name: header.name)
+            field.append(unstructured: header.value, allowingLongWords: true)
+            output += field.line
+        }
+        output += HeaderField(name: "MIME-Version", value: "1.0").line
+
+        let body = Self.body(content, attachments: email.attachments)
+        var boundaries = BoundaryGenerator()
+        body.write(into: &output, boundaries: &boundaries)
+        if output.last != 0x0A { output += [0x0D, 0x0A] }
+
+        return ComposedMessage(
+            bytes: output,
+            messageID: messageID,
+            from: from,
+            recipients: recipients,
+            needsSMTPUTF8: email.needsSMTPUTF8 || from.needsSMTPUTF8,
+            needs8BitMIME: email.needsSMTPUTF8 || from.needsSMTPUTF8
+        )
+    }
+
+    /// The body: text and HTML as multipart/alternative (text first), inline attachments with the HTML
+    /// in multipart/related, other attachments around it all in multipart/mixed.
+    private static func body(_ content: RenderedContent, attachments: [Email.Attachment]) -> MIMEPart {
+        var readable: MIMEPart
+        var files = attachments.filter { !$0.isInline }
+        if let html = content.html {
+            var htmlPart = MIMEPart.text(html, subtype: "html")
+            let inline = attachments.filter(\.isInline)
+            if !inline.isEmpty {
+                htmlPart = .multipart(subtype: "related", parts: [htmlPart] + inline.map(MIMEPart.attachment))
+            }
+            let text = content.text ?? HTMLText.plainText(from: html)
+            readable = .multipart(subtype: "alternative", parts: [.text(text, subtype: "plain"), htmlPart])
+        } else {
+            readable = .text(content.text ?? "", subtype: "plain", endingInCRLF: attachments.isEmpty)
+            // With no HTML to refer to them, inline parts are plain attachments.
+            files = attachments
+        }
+        guard !files.isEmpty else { return readable }
+        return .multipart(subtype: "mixed", parts: [readable] + files.map(MIMEPart.attachment))
+    }
+
+    /// An address-list field, folded between mailboxes and between the words of display names.
+    static func addressField(_ name: String, _ addresses: [EmailAddress]) -> HeaderField {
+        var field = HeaderField(name: name)
+        for (index, mailbox) in addresses.enumerated() {
+            let separator = index + 1 < addresses.count ? "," : ""
+            guard let displayName = mailbox.displayName else {
+                field.append(word: mailbox.address + separator)
+                continue
+            }
+            let address = "<\(mailbox.address)>" + separator
+            if let words = plainPhraseWords(displayName) {
+                field.append(group: words + [address])
+            } else {
+                appendEncodedDisplayName(displayName, to: &field)
+                field.append(word: address)
+            }
+        }
+        return field
+    }
+
+    /// The display name as RFC 5322 phrase words when it is printable ASCII: its atoms, or one quoted
+    /// string; nil when it needs encoded words.
+    private static func plainPhraseWords(_ name: String) -> [String]? {
+        guard name.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) }), !name.contains("=?") else {
+            return nil
+        }
+        let words = name.split(separator: " ", omittingEmptySubsequences: false)
+        if words.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 70 && $0.unicodeScalars.allSatisfy(EmailAddress.isAtomText) }) {
+            return words.map(String.init)
+        }
+        var quoted = "\""
+        for character in name {
+            if character == "\"" || character == "\\" { quoted.append("\\") }
+            quoted.append(character)
+        }
+        quoted.append("\"")
+        return quoted.utf8.count <= EncodedWord.maximumLength ? [quoted] : nil
+    }
+
+    /// Writes a display name that needs encoding: atoms as they are, runs of other words as encoded words.
+    ///
+    /// Keeping atoms plain leaves encoded words apart wherever the name has ASCII words, which matters
+    /// because some readers (Python's `email`) keep the space between two adjacent encoded words in a
+    /// phrase, which RFC 2047 §6.2 says to drop.
+    private static func appendEncodedDisplayName(_ name: String, to field: inout HeaderField) {
+        let words = name.split(separator: " ", omittingEmptySubsequences: false)
+        guard !words.contains(where: \.isEmpty) else {
+            // Runs of spaces survive only inside an encoded word.
+            field.appendEncoded(name)
+            return
+        }
+        var run: [Substring] = []
+        func flushRun() {
+            if !run.isEmpty { field.appendEncoded(run.joined(separator: " ")) }
+            run = []
+        }
+        for word in words {
+            if word.utf8.count <= 60 && word.unicodeScalars.allSatisfy({ $0.isASCII && EmailAddress.isAtomText($0) }) {
+                flushRun()
+                field.append(word: String(word))
+            } else {
+                run.append(word)
+            }
+        }
+        flushRun()
+    }
+}
