@@ -10,9 +10,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test build deps test-deps bench-store clean
 
-deps:
-	@missing=""; \
-	for package in $(BUILD_PACKAGES); do \
+# Installs, with apt-get, whichever of the named Debian packages are missing.
+install_missing = missing=""; \
+	for package in $(1); do \
 		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -21,16 +21,11 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+deps:
+	@$(call install_missing,$(BUILD_PACKAGES))
+
 test-deps: deps
-	@missing=""; \
-	for package in $(TEST_PACKAGES); do \
-		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	@$(call install_missing,$(TEST_PACKAGES))
 
 build: deps
 	$(SWIFT) build
