@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -7,6 +7,11 @@ let package = Package(
     products: [
         .library(name: "MailTimeQueue", targets: ["MailTimeQueue"]),
         .library(name: "MailTimeTLS", targets: ["MailTimeTLS"]),
+        .library(name: "MailTimeMessage", targets: ["MailTimeMessage"]),
+        .library(name: "MailTimeProtocol", targets: ["MailTimeProtocol"]),
+        .library(name: "MailTimeClient", targets: ["MailTimeClient"]),
+        .executable(name: "mailtimed", targets: ["MailTimeDaemon"]),
+        .executable(name: "mailtime", targets: ["MailTimeCLI"]),
         .executable(name: "mailtime-bench", targets: ["MailTimeBench"]),
     ],
     dependencies: [
@@ -14,6 +19,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(
+            url: "https://github.com/apple/swift-configuration",
+            from: "1.4.0",
+            traits: [.defaults, "CommandLineArguments"]
+        ),
     ],
     targets: [
         // System libraries, through pkg-config, with shims for the macros Swift cannot import.
@@ -51,11 +62,74 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The broker's line protocol: framing, commands, replies, the session state machine.
+        .target(
+            name: "MailTimeProtocol",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // The broker: the TLS listener, connections, command execution, embedded senders.
+        .target(
+            name: "MailTimeBroker",
+            dependencies: [
+                "MailTimeProtocol",
+                "MailTimeQueue",
+                "MailTimeTLS",
+                "MailTimeMessage",
+                "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The Swift client library: an async client over TLS.
+        .target(
+            name: "MailTimeClient",
+            dependencies: [
+                "MailTimeProtocol",
+                "MailTimeTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `mailtime`: the command-line client.
+        .executableTarget(
+            name: "MailTimeCLI",
+            dependencies: [
+                "MailTimeClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `mailtimed`: the broker daemon (configuration, logging, graceful shutdown).
+        .executableTarget(
+            name: "MailTimeDaemon",
+            dependencies: [
+                "MailTimeBroker",
+                "MailTimeProtocol",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Emails: the JSON model with validation, the MIME composer, templates.
+        .target(
+            name: "MailTimeMessage"
+        ),
         // `mailtime-bench`: benchmarks, and the store's crash-test writer.
         .executableTarget(
             name: "MailTimeBench",
             dependencies: [
                 "MailTimeQueue",
+                "MailTimeTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -72,6 +146,36 @@ let package = Package(
                 "MailTimeQueue",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "MailTimeProtocolTests",
+            dependencies: [
+                "MailTimeProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "MailTimeBrokerTests",
+            dependencies: [
+                "MailTimeBroker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "MailTimeClientTests",
+            dependencies: [
+                "MailTimeClient",
+                "MailTimeBroker",
+                "MailTimeTLS",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "MailTimeMessageTests",
+            dependencies: ["MailTimeMessage"]
         ),
         .testTarget(
             name: "MailTimeTLSTests",

@@ -158,7 +158,16 @@ public final class LMDBEnvironment: @unchecked Sendable {
             let code = errno
             throw LMDBError(code: code, message: "cannot open \(lockPath): \(String(cString: strerror(code)))")
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        // A process being spawned by this one briefly holds a copy of the descriptor until it execs
+        // (the descriptor is close-on-exec): a lock held that way is released within moments, a
+        // lock held by another broker is not.
+        var attempts = 0
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            if errno == EWOULDBLOCK, attempts < 10 {
+                attempts += 1
+                usleep(50_000)
+                continue
+            }
             var holder = [UInt8](repeating: 0, count: 32)
             let count = pread(descriptor, &holder, holder.count - 1, 0)
             Glibc.close(descriptor)

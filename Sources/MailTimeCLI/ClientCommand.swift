@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import MailTimeClient
+
+/// A subcommand that connects to the broker, does one thing and closes the connection.
+protocol ClientCommand: AsyncParsableCommand {
+    var connection: ConnectionOptions { get }
+
+    /// Does the command's work with a connected client, printing its result.
+    func run(with client: MailTimeClient) async throws(MailTimeClientError)
+}
+
+extension ClientCommand {
+    func run() async throws {
+        do throws(MailTimeClientError) {
+            let client = try await connection.connect()
+            try await run(with: client)
+            try await client.close()
+        } catch {
+            throw Self.exit(error)
+        }
+    }
+
+    /// Prints `error: <CODE> <message>` to stderr; the exit code is 1 when the broker refused
+    /// the request, 2 when it could not be reached or understood.
+    static func exit(_ error: MailTimeClientError) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(error.code.name) \(error.message)\n".utf8))
+        return ExitCode(error.isBrokerReply ? 1 : 2)
+    }
+
+    /// Writes a line to stdout at once (output may be piped and read as it comes).
+    func printLine(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MailTimeClient
+
+/// How to reach the broker: the options every subcommand takes.
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "The broker's host name or address.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The broker's port.")
+    var port = 7525
+
+    @Option(help: "The access token (default: --token-file, MAILTIME_TOKEN, then ./var/admin.token).")
+    var token: String?
+
+    @Option(help: ArgumentHelp("A file holding the access token.", valueName: "path"))
+    var tokenFile: String?
+
+    @Option(help: ArgumentHelp("Pin the broker's certificate by its SHA-256 fingerprint (hex, colons optional).", valueName: "hex"))
+    var fingerprint: String?
+
+    @Option(help: ArgumentHelp("Trust a broker certificate issued by a CA in this PEM file, for the host name.", valueName: "path"))
+    var caFile: String?
+
+    @Flag(help: "Log the connection's progress to stderr.")
+    var verbose = false
+
+    /// The local broker's certificate, pinned when no trust is given (what `make run` serves).
+    static let localCertificate = "./var/tls/certificate.pem"
+    /// The local broker's admin token, used when no token is given.
+    static let localTokenFile = "./var/admin.token"
+
+    func validate() throws {
+        if fingerprint != nil, caFile != nil {
+            throw ValidationError("give --fingerprint or --ca-file, not both")
+        }
+    }
+
+    /// A connected, authenticated client.
+    func connect() async throws(MailTimeClientError) -> MailTimeClient {
+        var logger = Logger(label: "mailtime", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = verbose ? .debug : .warning
+        return try await MailTimeClient.connect(host: host, port: port, tls: try trust(), token: try resolvedToken(), logger: logger)
+    }
+
+    private func resolvedToken() throws(MailTimeClientError) -> String {
+        if let token { return token }
+        if let tokenFile { return try Self.token(inFile: tokenFile) }
+        if let token = ProcessInfo.processInfo.environment["MAILTIME_TOKEN"], !token.isEmpty { return token }
+        guard FileManager.default.fileExists(atPath: Self.localTokenFile) else {
+            throw MailTimeClientError(.invalidConfiguration, "no token: pass --token or --token-file, or set MAILTIME_TOKEN")
+        }
+        return try Self.token(inFile: Self.localTokenFile)
+    }
+
+    private static func token(inFile path: String) throws(MailTimeClientError) -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw MailTimeClientError(.invalidConfiguration, "cannot read the token file \(path)")
+        }
+        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else {
+            throw MailTimeClientError(.invalidConfiguration, "the token file \(path) is empty")
+        }
+        return token
+    }
+
+    private func trust() throws(MailTimeClientError) -> BrokerTrust {
+        let environment = ProcessInfo.processInfo.environment
+        if let fingerprint { return try .pinned(fingerprint: fingerprint) }
+        if let caFile { return .certificateAuthority(file: caFile) }
+        if let fingerprint = environment["MAILTIME_FINGERPRINT"], !fingerprint.isEmpty { return try .pinned(fingerprint: fingerprint) }
+        if let caFile = environment["MAILTIME_CA"], !caFile.isEmpty { return .certificateAuthority(file: caFile) }
+        if FileManager.default.fileExists(atPath: Self.localCertificate) {
+            return try .pinned(certificateFile: Self.localCertificate)
+        }
+        return .systemTrustStore
+    }
+}

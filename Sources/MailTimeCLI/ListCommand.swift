@@ -1,0 +1,27 @@
+import ArgumentParser
+import MailTimeClient
+
+/// `mailtime list STATE`: prints one job per line, as the broker's JSON.
+struct ListCommand: ClientCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "Print the jobs in a state, one JSON object per line, in id order."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "scheduled, ready, leased, sent, failed or cancelled.") var state: String
+    @Option(help: "Start after this id (the last one of the previous page).") var after: String?
+    @Option(help: "At most this many (1-1000).") var limit = 100
+
+    func validate() throws {
+        guard JobStatus.State(rawValue: state.lowercased()) != nil else {
+            throw ValidationError("the state is one of \(JobStatus.State.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run(with client: MailTimeClient) async throws(MailTimeClientError) {
+        for job in try await client.list(state: JobStatus.State(rawValue: state.lowercased())!, after: after, limit: limit) {
+            printLine(job.json)
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+
+/// `mailtime`: the command-line client of the MailTime broker.
+@main
+struct MailTimeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mailtime",
+        abstract: "Queue emails with a MailTime broker and look after its queue.",
+        discussion: """
+            With no --token, the token comes from --token-file, MAILTIME_TOKEN, or ./var/admin.token. \
+            With neither --fingerprint nor --ca-file, the broker's certificate is pinned from \
+            MAILTIME_FINGERPRINT or ./var/tls/certificate.pem, or else checked against MAILTIME_CA or \
+            the system's trust store.
+
+            Exit status: 0 on success; 1 when the broker refuses a request (error: <CODE> <message> \
+            on stderr); 2 when the broker cannot be reached or understood; 64 for a usage error.
+            """,
+        subcommands: [
+            SendCommand.self,
+            StatusCommand.self,
+            CancelCommand.self,
+            StatsCommand.self,
+            ListCommand.self,
+            RequeueCommand.self,
+            PauseCommand.self,
+            ResumeCommand.self,
+            EventsCommand.self,
+            PingCommand.self,
+        ]
+    )
+}

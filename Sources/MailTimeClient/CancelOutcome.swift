@@ -1,0 +1,7 @@
+/// What `CANCEL` did.
+public enum CancelOutcome: String, Hashable, Sendable {
+    /// The email was waiting and is now cancelled.
+    case cancelled = "CANCELLED"
+    /// A sender holds the email: it is cancelled if that attempt fails or its lease expires.
+    case cancelRequested = "CANCEL_REQUESTED"
+}

@@ -1,0 +1,156 @@
+import Logging
+import MailTimeProtocol
+import MailTimeTLS
+import NIOCore
+
+/// The client's end of one connection: writes requests and completes their promises with the
+/// replies, which the broker sends in request order (protocol.md, section 3), so a FIFO of
+/// promises matches them. The first entry is the greeting, which needs no request.
+final class ClientConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = String
+    typealias OutboundIn = ClientRequest
+    typealias OutboundOut = ByteBuffer
+
+    private struct Pending {
+        var shape: ReplyShape
+        var isQuit: Bool
+        var reply: EventLoopPromise<BrokerReply>
+    }
+
+    private var pending = CircularBuffer<Pending>()
+    /// The head's reply while its data lines arrive, with how many are still due.
+    private var partial: (reply: BrokerReply, remaining: Int)?
+    /// Where `EVENT` lines go once `EVENTS` was answered.
+    private var events: AsyncThrowingStream<String, any Error>.Continuation?
+    /// Set once the connection can no longer be used; later requests fail with it.
+    private var failure: MailTimeClientError?
+    private var quitAnswered = false
+    private let logger: Logger
+
+    init(greeting: EventLoopPromise<BrokerReply>, logger: Logger) {
+        self.pending.append(Pending(shape: .single, isQuit: false, reply: greeting))
+        self.logger = logger
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let request = unwrapOutboundIn(data)
+        if let failure {
+            request.reply.fail(failure)
+            promise?.fail(failure)
+            return
+        }
+        pending.append(Pending(shape: request.shape, isQuit: request.isQuit, reply: request.reply))
+        context.write(wrapOutboundOut(request.bytes), promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let line = unwrapInboundIn(data)
+        if let events, line.hasPrefix("EVENT ") {
+            events.yield(String(line.dropFirst(6)))
+            return
+        }
+        if var partial {
+            partial.reply.dataLines.append(line)
+            partial.remaining -= 1
+            if partial.remaining == 0 {
+                self.partial = nil
+                pending.removeFirst().reply.succeed(partial.reply)
+            } else {
+                self.partial = partial
+            }
+            return
+        }
+        guard let head = pending.first else {
+            violate("a reply came with no request waiting for it: \(line.prefix(80))", context: context)
+            return
+        }
+        if let error = MailTimeClientError(errorLine: line) {
+            pending.removeFirst()
+            head.reply.fail(error)
+            return
+        }
+        guard line == "OK" || line.hasPrefix("OK ") else {
+            violate("a reply is neither OK nor ERR: \(line.prefix(80))", context: context)
+            return
+        }
+        switch head.shape {
+        case .single:
+            pending.removeFirst()
+            if head.isQuit { quitAnswered = true }
+            head.reply.succeed(BrokerReply(line: line))
+        case .counted:
+            guard let count = Int(line.dropFirst(3)), count >= 0 else {
+                violate("a reply does not count its lines: \(line.prefix(80))", context: context)
+                return
+            }
+            if count == 0 {
+                pending.removeFirst()
+                head.reply.succeed(BrokerReply(line: line))
+            } else {
+                partial = (BrokerReply(line: line), count)
+            }
+        case .events(let sink):
+            pending.removeFirst()
+            events = sink
+            head.reply.succeed(BrokerReply(line: line))
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let failure: MailTimeClientError
+        switch error {
+        case let error as MailTimeClientError:
+            failure = error
+        case let error as TLSError where error.code == .uncleanShutdown:
+            failure = MailTimeClientError(.connectionClosed, "the broker closed the connection without a TLS close_notify")
+        case let error as TLSError:
+            failure = MailTimeClientError(.tlsFailed, error.description)
+        case let error as ByteToMessageDecoderError:
+            failure = MailTimeClientError(.unexpectedReply, "cannot read the reply: \(error)")
+        default:
+            failure = MailTimeClientError(.connectionClosed, "the connection failed: \(error)")
+        }
+        logger.debug("MailTime connection failed", metadata: ["error": "\(failure)"])
+        fail(failure, context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let failure = self.failure ?? MailTimeClientError(.connectionClosed, "the broker closed the connection")
+        self.failure = failure
+        failPending(failure)
+        if let events {
+            self.events = nil
+            if quitAnswered { events.finish() } else { events.finish(throwing: failure) }
+        }
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        let failure = self.failure ?? MailTimeClientError(.connectionClosed, "the connection is closed")
+        self.failure = failure
+        failPending(failure)
+        events?.finish(throwing: failure)
+        events = nil
+    }
+
+    private func violate(_ message: String, context: ChannelHandlerContext) {
+        fail(MailTimeClientError(.unexpectedReply, message), context: context)
+    }
+
+    /// Records the first failure, fails what waits and closes the connection.
+    private func fail(_ error: MailTimeClientError, context: ChannelHandlerContext) {
+        if failure == nil { failure = error }
+        failPending(failure!)
+        context.close(promise: nil)
+    }
+
+    private func failPending(_ error: MailTimeClientError) {
+        partial = nil
+        while let head = pending.popFirst() {
+            head.reply.fail(error)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension ClientConnectionHandler: Sendable {}

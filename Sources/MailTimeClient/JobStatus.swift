@@ -1,0 +1,55 @@
+/// Where an email stands, as `STATUS`, `LIST` and events report it. Times are Unix milliseconds.
+public struct JobStatus: Hashable, Sendable {
+    /// A job's place in its life.
+    public enum State: String, Hashable, Sendable, CaseIterable {
+        /// Waiting for its time (`send_at`, or the next attempt after a temporary failure).
+        case scheduled
+        /// Due, waiting for a sender.
+        case ready
+        /// A sender holds it.
+        case leased
+        /// Delivered.
+        case sent
+        /// Failed for good.
+        case failed
+        /// Cancelled.
+        case cancelled
+    }
+
+    /// The lease a sender holds on the email.
+    public struct Lease: Hashable, Sendable {
+        /// Who holds it.
+        public var owner: String
+        /// When it ends unless renewed.
+        public var deadline: Int64
+        /// The fencing token that reports the outcome.
+        public var token: UInt64
+    }
+
+    /// The job id (a UUID, lower-case).
+    public var id: String
+    public var state: State
+    /// Lower goes first; 128 by default.
+    public var priority: Int
+    /// Delivery attempts made so far.
+    public var attempts: Int
+    public var createdAt: Int64
+    public var updatedAt: Int64
+    /// The next attempt, while `scheduled` or `ready`.
+    public var notBefore: Int64?
+    /// When it reached a final state.
+    public var finishedAt: Int64?
+    /// The lease, while `leased`.
+    public var lease: Lease?
+    /// The provider index the next attempt is pinned to, if any.
+    public var provider: Int?
+    /// Whether a cancel waits for the current attempt to end.
+    public var cancelRequested: Bool
+    /// The last attempt's failure.
+    public var lastError: DeliveryError?
+    /// Per-recipient results of the last attempt.
+    public var recipients: [RecipientReport]
+    public var idempotencyKey: String?
+    /// The JSON object as the broker sent it.
+    public var json: String
+}

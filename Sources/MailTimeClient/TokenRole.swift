@@ -1,0 +1,9 @@
+/// What the client's token allows (protocol.md, section 4).
+public enum TokenRole: String, Hashable, Sendable {
+    /// `SEND`, `CANCEL`, `STATUS`.
+    case producer
+    /// `LEASE`, `COMPLETE`, `RETRY`, `FAIL`, `TOUCH`.
+    case worker
+    /// Everything.
+    case admin
+}
