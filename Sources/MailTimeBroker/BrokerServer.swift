@@ -40,6 +40,11 @@ public final class BrokerServer: Service, Sendable {
     }
 
     public func run() async throws {
+        try FileManager.default.createDirectory(
+            atPath: configuration.dataDirectory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
         let tlsContext = try makeTLSContext()
         let authenticator = try TokenAuthenticator(tokens: EmbeddedDefaults.tokens(configuration, logger: logger))
         let queue = try MailQueue(configuration: configuration.queueConfiguration, logger: logger)
