@@ -89,6 +89,7 @@ let package = Package(
         .target(
             name: "MailTimeClient",
             dependencies: [
+                "MailTimeMessage",
                 "MailTimeProtocol",
                 "MailTimeTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -102,6 +103,7 @@ let package = Package(
             name: "MailTimeCLI",
             dependencies: [
                 "MailTimeClient",
+                "MailTimeMessage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -167,6 +169,7 @@ let package = Package(
             name: "MailTimeClientTests",
             dependencies: [
                 "MailTimeClient",
+                "MailTimeMessage",
                 "MailTimeBroker",
                 "MailTimeTLS",
                 .product(name: "Logging", package: "swift-log"),

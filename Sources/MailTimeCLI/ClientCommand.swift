@@ -14,7 +14,13 @@ extension ClientCommand {
     func run() async throws {
         do throws(MailTimeClientError) {
             let client = try await connection.connect()
-            try await run(with: client)
+            do throws(MailTimeClientError) {
+                try await run(with: client)
+            } catch {
+                // Close before exiting: the process must not end with the connection half open.
+                try? await client.close()
+                throw error
+            }
             try await client.close()
         } catch {
             throw Self.exit(error)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MailTimeClient
+import MailTimeMessage
 
 /// `mailtime send`: queues one email and prints its id.
 struct SendCommand: ClientCommand {
@@ -51,6 +52,15 @@ struct SendCommand: ClientCommand {
         for field in header where !field.contains(":") {
             throw ValidationError("--header takes \"Name: value\", not \(field)")
         }
+        // A malformed email is refused before connecting, with the code the broker would give.
+        if json == nil {
+            do throws(EmailValidationError) {
+                _ = try email()
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error.code.name) \(error.message)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
     }
 
     func run(with client: MailTimeClient) async throws(MailTimeClientError) {
@@ -58,6 +68,12 @@ struct SendCommand: ClientCommand {
         if let json {
             result = try await client.send(try Self.read(json))
         } else {
+            let email: Email
+            do throws(EmailValidationError) {
+                email = try self.email()
+            } catch {
+                throw MailTimeClientError(.invalidRequest, error.description)  // validate() refused it already
+            }
             result = try await client.send(email)
         }
         printLine(result.id)
@@ -66,19 +82,44 @@ struct SendCommand: ClientCommand {
         }
     }
 
-    private var email: OutgoingEmail {
-        var email = OutgoingEmail(from: from, to: to, cc: cc, bcc: bcc, subject: subject, text: text, html: html)
-        for field in header {
-            let name = field.prefix { $0 != ":" }
-            email.headers[String(name)] = String(field.dropFirst(name.count + 1).drop { $0 == " " })
+    /// The email the flags describe; addresses and the send time are checked here, the rest by the broker.
+    private func email() throws(EmailValidationError) -> Email {
+        Email(
+            from: try from.map { text throws(EmailValidationError) in try EmailAddress(parsing: text, field: "from") },
+            to: try Self.addresses(to, field: "to"),
+            cc: try Self.addresses(cc, field: "cc"),
+            bcc: try Self.addresses(bcc, field: "bcc"),
+            subject: subject,
+            text: text,
+            html: html,
+            headers: header.map { field in
+                let name = field.prefix { $0 != ":" }
+                return Email.Header(name: String(name), value: String(field.dropFirst(name.count + 1).drop { $0 == " " }))
+            },
+            sendAt: try sendAt.map(Self.milliseconds),
+            idempotencyKey: idempotencyKey,
+            priority: priority ?? Email.defaultPriority,
+            tags: tag
+        )
+    }
+
+    /// The addresses of a repeatable flag; errors name them as the broker would, `to[1]`.
+    private static func addresses(_ texts: [String], field: String) throws(EmailValidationError) -> [EmailAddress] {
+        var addresses: [EmailAddress] = []
+        for (index, text) in texts.enumerated() {
+            addresses.append(try EmailAddress(parsing: text, field: "\(field)[\(index)]"))
         }
-        email.tags = tag
-        if let sendAt {
-            email.sendAt = Int64(sendAt).map(OutgoingEmail.SendTime.unixMilliseconds) ?? .rfc3339(sendAt)
+        return addresses
+    }
+
+    /// `--send-at` in Unix milliseconds: given so, or as an RFC 3339 time.
+    private static func milliseconds(_ sendAt: String) throws(EmailValidationError) -> Int64 {
+        guard let milliseconds = Int64(sendAt) ?? RFC3339Time.millisecondsSince1970(sendAt) else {
+            throw EmailValidationError(
+                .invalidSendAt, "send_at: must be an RFC 3339 time like \"2026-12-01T10:00:00Z\" or Unix milliseconds"
+            )
         }
-        email.idempotencyKey = idempotencyKey
-        email.priority = priority
-        return email
+        return milliseconds
     }
 
     private static func read(_ path: String) throws(MailTimeClientError) -> [UInt8] {

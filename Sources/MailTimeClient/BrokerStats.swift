@@ -1,3 +1,5 @@
+import MailTimeMessage
+
 /// The queue at a glance, as `STATS` reports it.
 public struct BrokerStats: Hashable, Sendable {
     /// How many jobs are in each state.
@@ -19,7 +21,7 @@ public struct BrokerStats: Hashable, Sendable {
     init(json text: String) throws(MailTimeClientError) {
         let value: JSONValue
         do {
-            value = try JSONReader.parse(Array(text.utf8))
+            value = try JSONParser.parse(Array(text.utf8))
         } catch {
             throw MailTimeClientError(.unexpectedReply, "STATS did not answer JSON: \(error)")
         }

@@ -1,3 +1,5 @@
+import MailTimeMessage
+
 /// Why a delivery attempt failed: what a sender reports with `RETRY` or `FAIL`, and what
 /// `STATUS` shows as `last_error`.
 public struct DeliveryError: Hashable, Sendable {
@@ -26,10 +28,17 @@ public struct DeliveryError: Hashable, Sendable {
         at = value["at"]?.integerValue
     }
 
-    /// `{"code","text","provider"}`, as the worker commands send it.
-    var jsonValue: JSONValue {
-        var object: [String: JSONValue] = ["code": .string(code), "text": .string(text)]
-        if let provider { object["provider"] = .string(provider) }
-        return .object(object)
+    /// Writes `{"code","text","provider"}`, as the worker commands send it.
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("code")
+        writer.string(code)
+        writer.key("text")
+        writer.string(text)
+        if let provider {
+            writer.key("provider")
+            writer.string(provider)
+        }
+        writer.endObject()
     }
 }

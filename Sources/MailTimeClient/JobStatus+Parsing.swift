@@ -1,9 +1,11 @@
+import MailTimeMessage
+
 extension JobStatus {
     /// Parses the broker's JSON text in the `STATUS` format.
     init(json text: String) throws(MailTimeClientError) {
         let value: JSONValue
         do {
-            value = try JSONReader.parse(Array(text.utf8))
+            value = try JSONParser.parse(Array(text.utf8))
         } catch {
             throw MailTimeClientError(.unexpectedReply, "a job is not JSON: \(error)")
         }

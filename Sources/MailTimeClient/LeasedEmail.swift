@@ -1,3 +1,5 @@
+import MailTimeMessage
+
 /// An email leased with ``MailTimeClient/lease(max:visibilitySeconds:)``: deliver it, then report
 /// with its id and token.
 public struct LeasedEmail: Hashable, Sendable {
@@ -18,19 +20,17 @@ public struct LeasedEmail: Hashable, Sendable {
         guard line.hasPrefix("JOB ") else {
             throw MailTimeClientError(.unexpectedReply, "a LEASE line is not a JOB line: \(line.prefix(80))")
         }
-        let bytes = Array(line.utf8.dropFirst(4))
         let value: JSONValue
-        let members: [String: ArraySlice<UInt8>]
+        let rawValues: [String: ArraySlice<UInt8>]
         do {
-            value = try JSONReader.parse(bytes)
-            members = try JSONReader.rawMembers(of: bytes)
+            (value, rawValues) = try JSONParser.parseObjectKeepingRawValues(Array(line.utf8.dropFirst(4)))
         } catch {
             throw MailTimeClientError(.unexpectedReply, "a leased job is not JSON: \(error)")
         }
         guard let id = value["id"]?.stringValue,
             let token = value["token"]?.integerValue, token >= 0,
             let deadline = value["deadline"]?.integerValue,
-            let email = members["email"]
+            let email = rawValues["email"]
         else {
             throw MailTimeClientError(.unexpectedReply, "a leased job lacks its id, token, deadline or email")
         }

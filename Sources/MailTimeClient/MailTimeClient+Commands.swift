@@ -1,3 +1,4 @@
+import MailTimeMessage
 import MailTimeProtocol
 
 /// The producer and admin commands (protocol.md, section 5).
@@ -17,9 +18,10 @@ extension MailTimeClient {
         return SendResult(id: String(words[1]), isDuplicate: words.count == 3)
     }
 
-    /// `SEND`: queues one email. Returns once it is on the broker's disk.
-    public func send(_ email: OutgoingEmail) async throws(MailTimeClientError) -> SendResult {
-        try await send(email.jsonBytes)
+    /// `SEND`: queues one email, as its canonical JSON (``Email/jsonBytes()``). Returns once it is on the
+    /// broker's disk. The addresses were checked when the email was made; the broker checks the rest.
+    public func send(_ email: Email) async throws(MailTimeClientError) -> SendResult {
+        try await send(email.jsonBytes())
     }
 
     /// `CANCEL`: cancels a waiting email, or asks the sender holding it to drop it.

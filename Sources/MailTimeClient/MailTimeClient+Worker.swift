@@ -1,3 +1,5 @@
+import MailTimeMessage
+
 /// The worker commands, for senders that run as separate processes (protocol.md, section 5).
 extension MailTimeClient {
     /// `LEASE`: leases up to `max` (1–1000) due emails for `visibilitySeconds` (1–3600), most urgent first.
@@ -13,7 +15,12 @@ extension MailTimeClient {
 
     /// `COMPLETE`: the leased email was delivered, with these per-recipient results.
     public func complete(id: String, token: UInt64, results: [RecipientReport] = []) async throws(MailTimeClientError) {
-        let tail = results.isEmpty ? nil : JSONValue.array(results.map(\.jsonValue)).text
+        var tail: String?
+        if !results.isEmpty {
+            var writer = JSONWriter()
+            Self.write(results, to: &writer)
+            tail = String(decoding: writer.bytes, as: UTF8.self)
+        }
         try expect(try await send(Request(["COMPLETE", id, String(token)], tail: tail)).line, "OK SENT", command: "COMPLETE")
     }
 
@@ -31,11 +38,8 @@ extension MailTimeClient {
         delayMilliseconds: Int64? = nil,
         provider: Int? = nil
     ) async throws(MailTimeClientError) -> JobStatus.State {
-        var report: [String: JSONValue] = ["error": error.jsonValue]
-        if !results.isEmpty { report["results"] = .array(results.map(\.jsonValue)) }
-        report["delay_ms"] = delayMilliseconds.map(JSONValue.integer)
-        report["provider"] = provider.map { .integer(Int64($0)) }
-        let reply = try await send(Request(["RETRY", id, String(token)], tail: JSONValue.object(report).text))
+        let report = Self.failureReport(error: error, results: results, delayMilliseconds: delayMilliseconds, provider: provider)
+        let reply = try await send(Request(["RETRY", id, String(token)], tail: report))
         guard let state = JobStatus.State(rawValue: reply.line.dropFirst(3).lowercased()) else {
             throw MailTimeClientError(.unexpectedReply, "RETRY was answered with \(reply.line.prefix(80))")
         }
@@ -44,9 +48,8 @@ extension MailTimeClient {
 
     /// `FAIL`: a permanent failure; the email will not be tried again.
     public func fail(id: String, token: UInt64, error: DeliveryError, results: [RecipientReport] = []) async throws(MailTimeClientError) {
-        var report: [String: JSONValue] = ["error": error.jsonValue]
-        if !results.isEmpty { report["results"] = .array(results.map(\.jsonValue)) }
-        let reply = try await send(Request(["FAIL", id, String(token)], tail: JSONValue.object(report).text))
+        let report = Self.failureReport(error: error, results: results)
+        let reply = try await send(Request(["FAIL", id, String(token)], tail: report))
         try expect(reply.line, "OK FAILED", command: "FAIL")
     }
 
@@ -58,5 +61,39 @@ extension MailTimeClient {
             throw MailTimeClientError(.unexpectedReply, "TOUCH was answered with \(reply.line.prefix(80))")
         }
         return LeaseRenewal(deadline: deadline, cancelRequested: words.count == 3)
+    }
+
+    /// The JSON report of `RETRY` and `FAIL`: `{"error","results","delay_ms","provider"}`.
+    private static func failureReport(
+        error: DeliveryError,
+        results: [RecipientReport],
+        delayMilliseconds: Int64? = nil,
+        provider: Int? = nil
+    ) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("error")
+        error.write(to: &writer)
+        if !results.isEmpty {
+            writer.key("results")
+            write(results, to: &writer)
+        }
+        if let delayMilliseconds {
+            writer.key("delay_ms")
+            writer.integer(delayMilliseconds)
+        }
+        if let provider {
+            writer.key("provider")
+            writer.integer(provider)
+        }
+        writer.endObject()
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// Writes per-recipient results as a JSON array.
+    private static func write(_ results: [RecipientReport], to writer: inout JSONWriter) {
+        writer.beginArray()
+        for result in results { result.write(to: &writer) }
+        writer.endArray()
     }
 }

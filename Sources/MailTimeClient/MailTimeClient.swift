@@ -15,7 +15,11 @@ import NIOPosix
 ///     tls: try .pinned(certificateFile: "var/tls/certificate.pem"),
 ///     token: adminToken, logger: logger
 /// )
-/// let result = try await client.send(OutgoingEmail(from: "app@example.com", to: ["ann@example.com"], subject: "Hi", text: "Hello, Ann."))
+/// let email = Email(
+///     from: try EmailAddress("app@example.com"), to: [try EmailAddress("ann@example.com")],
+///     subject: "Hi", text: "Hello, Ann."
+/// )
+/// let result = try await client.send(email)
 /// try await client.close()
 /// ```
 public final class MailTimeClient: Sendable {
@@ -101,7 +105,8 @@ public final class MailTimeClient: Sendable {
             logger.debug("connected to the MailTime broker", metadata: ["mailtime.role": "\(role.rawValue)"])
             return MailTimeClient(channel: channel, greeting: greeting, role: role, endpoint: endpoint)
         } catch {
-            channel.close(promise: nil)
+            // Wait for the close, so that a caller exiting on this error leaves no channel behind.
+            try? await channel.close()
             throw error
         }
     }
@@ -142,7 +147,7 @@ public final class MailTimeClient: Sendable {
         do {
             return (channel, try await greeting.futureResult.get().line)
         } catch {
-            channel.close(promise: nil)
+            try? await channel.close()
             throw MailTimeClientError(error)
         }
     }

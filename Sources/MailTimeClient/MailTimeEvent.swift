@@ -1,3 +1,5 @@
+import MailTimeMessage
+
 /// One event of the ``MailTimeClient/events()`` stream. Times are Unix milliseconds.
 public struct MailTimeEvent: Hashable, Sendable {
     /// What happened.
@@ -36,12 +38,10 @@ public struct MailTimeEvent: Hashable, Sendable {
 
     /// Parses the JSON of an `EVENT` line.
     init(json text: String) throws(MailTimeClientError) {
-        let bytes = Array(text.utf8)
         let value: JSONValue
-        let members: [String: ArraySlice<UInt8>]
+        let rawValues: [String: ArraySlice<UInt8>]
         do {
-            value = try JSONReader.parse(bytes)
-            members = try JSONReader.rawMembers(of: bytes)
+            (value, rawValues) = try JSONParser.parseObjectKeepingRawValues(Array(text.utf8))
         } catch {
             throw MailTimeClientError(.unexpectedReply, "an event is not JSON: \(error)")
         }
@@ -53,7 +53,7 @@ public struct MailTimeEvent: Hashable, Sendable {
         at = value["at"]?.integerValue
         nextAttempt = value["next_attempt"]?.integerValue
         error = value["error"].flatMap(DeliveryError.init)
-        if let job = value["job"], let jobText = members["job"] {
+        if let job = value["job"], let jobText = rawValues["job"] {
             self.job = try JobStatus(job, json: String(decoding: jobText, as: UTF8.self))
         } else {
             job = nil

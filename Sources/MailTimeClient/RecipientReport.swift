@@ -1,3 +1,5 @@
+import MailTimeMessage
+
 /// One recipient's outcome of a delivery attempt.
 public struct RecipientReport: Hashable, Sendable {
     public var address: String
@@ -24,7 +26,17 @@ public struct RecipientReport: Hashable, Sendable {
         reply = value["reply"]?.stringValue ?? ""
     }
 
-    var jsonValue: JSONValue {
-        .object(["address": .string(address), "accepted": .bool(accepted), "code": .integer(Int64(code)), "reply": .string(reply)])
+    /// Writes `{"address","accepted","code","reply"}`, as the worker commands send it.
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("address")
+        writer.string(address)
+        writer.key("accepted")
+        writer.bool(accepted)
+        writer.key("code")
+        writer.integer(code)
+        writer.key("reply")
+        writer.string(reply)
+        writer.endObject()
     }
 }

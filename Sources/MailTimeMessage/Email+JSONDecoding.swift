@@ -22,7 +22,7 @@ extension Email {
         do throws(JSONParser.SyntaxError) {
             document = try JSONParser.parse(bytes)
         } catch {
-            throw EmailValidationError(.invalidJSON, "the email is not valid JSON: \(error.reason) at byte \(error.offset)")
+            throw EmailValidationError(.invalidJSON, "the email is not valid JSON: \(error)")
         }
         guard case .object(let members) = document else {
             throw EmailValidationError(.invalidField, "the email must be a JSON object, not \(document.typeName)")

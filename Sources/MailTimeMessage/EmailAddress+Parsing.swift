@@ -9,7 +9,7 @@ extension EmailAddress {
     static let maximumDomainLength = 255
 
     /// Parses a mailbox string; errors name `field`.
-    init(parsing string: String, field: String) throws(EmailValidationError) {
+    package init(parsing string: String, field: String) throws(EmailValidationError) {
         if string.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) {
             throw EmailValidationError(
                 .headerInjection,

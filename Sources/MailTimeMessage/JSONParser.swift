@@ -1,9 +1,12 @@
 /// A strict RFC 8259 parser over UTF-8 bytes.
-struct JSONParser {
+package struct JSONParser {
     /// Where and why the bytes are not JSON.
-    struct SyntaxError: Error {
-        var offset: Int
-        var reason: String
+    package struct SyntaxError: Error, CustomStringConvertible {
+        package var offset: Int
+        package var reason: String
+
+        /// `<reason> at byte <offset>`.
+        package var description: String { "\(reason) at byte \(offset)" }
     }
 
     /// Deeper nesting is refused; emails nest three levels.
@@ -12,18 +15,40 @@ struct JSONParser {
     private let bytes: [UInt8]
     private var offset = 0
     private var depth = 0
+    /// Where the value of each member of the outermost object lies in `bytes`; recorded only when not nil.
+    private var rawValueRanges: [String: Range<Int>]?
 
     private init(_ bytes: [UInt8]) {
         self.bytes = bytes
     }
 
     /// Parses one JSON value that makes up all of `bytes`, surrounding whitespace aside.
-    static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
+    package static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
         var parser = JSONParser(bytes)
+        return try parser.parseDocument()
+    }
+
+    /// Parses one JSON object that makes up all of `bytes`, as ``parse(_:)`` does, and also gives the value of
+    /// each of its members as the exact bytes it has in `bytes` (for a repeated key, the last), so that an
+    /// embedded document can be handed on byte for byte.
+    package static func parseObjectKeepingRawValues(_ bytes: [UInt8]) throws(SyntaxError)
+        -> (object: JSONValue, rawValues: [String: ArraySlice<UInt8>])
+    {
+        var parser = JSONParser(bytes)
+        parser.rawValueRanges = [:]
         parser.skipWhitespace()
-        let value = try parser.parseValue()
-        parser.skipWhitespace()
-        guard parser.offset == bytes.count else { throw parser.error("unexpected data after the JSON value") }
+        guard parser.offset < bytes.count, bytes[parser.offset] == UInt8(ascii: "{") else {
+            throw parser.error("expected a JSON object")
+        }
+        let object = try parser.parseDocument()
+        return (object, parser.rawValueRanges!.mapValues { bytes[$0] })
+    }
+
+    private mutating func parseDocument() throws(SyntaxError) -> JSONValue {
+        skipWhitespace()
+        let value = try parseValue()
+        skipWhitespace()
+        guard offset == bytes.count else { throw error("unexpected data after the JSON value") }
         return value
     }
 
@@ -85,7 +110,10 @@ struct JSONParser {
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else { throw error("expected \":\"") }
             offset += 1
             skipWhitespace()
-            members.append(JSONValue.Member(key: key, value: try parseValue()))
+            let valueStart = offset
+            let value = try parseValue()
+            if depth == 1 { rawValueRanges?[key] = valueStart..<offset }
+            members.append(JSONValue.Member(key: key, value: value))
             skipWhitespace()
             guard offset < bytes.count else { throw error("unexpected end of the document") }
             if bytes[offset] == UInt8(ascii: ",") {

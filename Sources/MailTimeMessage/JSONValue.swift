@@ -1,5 +1,5 @@
 /// A parsed JSON document, keeping object members in order and numbers as their text.
-enum JSONValue: Hashable, Sendable {
+package enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)
     /// The number's text as written, so that integers are read exactly.
@@ -8,9 +8,10 @@ enum JSONValue: Hashable, Sendable {
     case array([JSONValue])
     case object([Member])
 
-    struct Member: Hashable, Sendable {
-        var key: String
-        var value: JSONValue
+    /// An object's member: a key and its value.
+    package struct Member: Hashable, Sendable {
+        package var key: String
+        package var value: JSONValue
     }
 
     /// The JSON type's name, for error sentences.

@@ -1,39 +1,42 @@
 /// Writes compact JSON into a byte buffer.
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+package struct JSONWriter {
+    /// The JSON written so far.
+    package private(set) var bytes: [UInt8] = []
     /// Whether the current object or array already has a member, so the next needs a comma.
     private var needsComma = false
 
-    mutating func beginObject() {
+    package init() {}
+
+    package mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
-    mutating func endObject() {
+    package mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
-    mutating func beginArray() {
+    package mutating func beginArray() {
         separate()
         bytes.append(UInt8(ascii: "["))
         needsComma = false
     }
 
-    mutating func endArray() {
+    package mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// Writes a member's key; the next write is its value.
-    mutating func key(_ key: String) {
+    package mutating func key(_ key: String) {
         string(key)
         bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
-    mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         var value = value
@@ -59,13 +62,13 @@ struct JSONWriter {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    mutating func integer<Integer: BinaryInteger>(_ value: Integer) {
+    package mutating func integer<Integer: BinaryInteger>(_ value: Integer) {
         separate()
         bytes.append(contentsOf: Array(String(value).utf8))
         needsComma = true
     }
 
-    mutating func bool(_ value: Bool) {
+    package mutating func bool(_ value: Bool) {
         separate()
         bytes.append(contentsOf: Array((value ? "true" : "false").utf8))
         needsComma = true

@@ -1,8 +1,8 @@
 /// Reads RFC 3339 date-times such as `2026-12-01T10:00:00Z`, `2026-12-01T11:00:00.250+01:00`.
-enum RFC3339Time {
+package enum RFC3339Time {
     /// Milliseconds since 1970-01-01T00:00:00Z, or nil when `text` is not an RFC 3339 date-time.
     /// Fractions finer than a millisecond are dropped; a leap second counts as the next second.
-    static func millisecondsSince1970(_ text: String) -> Int64? {
+    package static func millisecondsSince1970(_ text: String) -> Int64? {
         let bytes = Array(text.utf8)
         var offset = 0
 

@@ -14,8 +14,8 @@ struct AdminTests {
 
             let first = try await client.send(sampleEmail(1))
             _ = try await client.send(sampleEmail(2))
-            var later = sampleEmail(3)
-            later.sendAt = .unixMilliseconds(Int64(Date().timeIntervalSince1970 * 1000) + 600_000)
+            var later = try sampleEmail(3)
+            later.sendAt = Int64(Date().timeIntervalSince1970 * 1000) + 600_000
             _ = try await client.send(later)
             _ = try await client.cancel(first.id)
 

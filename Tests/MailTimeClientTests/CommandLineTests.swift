@@ -107,6 +107,26 @@ struct CommandLineTests {
         }
     }
 
+    @Test func sendsAtAnRFC3339TimeWithHeadersAndTags() async throws {
+        try await TestBroker.run { broker in
+            let flags = try Self.connectionFlags(broker)
+            let later = (Int64(Date().timeIntervalSince1970) + 3600) * 1000
+            let laterText = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(later / 1000)))
+            let sent = try await Self.mailtime(
+                ["send"] + flags + [
+                    "--from", "App <app@example.com>", "--to", "ann@example.com", "--text", "Hello.", "--send-at", laterText,
+                    "--header", "X-Campaign: spring", "--tag", "welcome",
+                ]
+            )
+            #expect(sent.status == 0, "\(sent.stderr)")
+            let client = try await broker.connect()
+            let status = try await client.status(sent.stdout.trimmingCharacters(in: .newlines))
+            #expect(status.state == .scheduled)
+            #expect(status.notBefore == later)
+            try await client.close()
+        }
+    }
+
     @Test func findsTheLocalBrokersTokenAndCertificateInVar() async throws {
         try await TestBroker.run { broker in
             let workingDirectory = (broker.dataDirectory as NSString).deletingLastPathComponent
@@ -139,7 +159,11 @@ struct CommandLineTests {
 
             let invalid = try await Self.mailtime(["send"] + flags + ["--from", "app@example.com", "--to", "bob@", "--text", "x"])
             #expect(invalid.status == 1)
-            #expect(invalid.stderr.hasPrefix("error: INVALID_ADDRESS "))
+            #expect(invalid.stderr.hasPrefix("error: INVALID_ADDRESS to[0]: "))
+
+            let badTime = try await Self.mailtime(["send"] + flags + ["--to", "bob@example.com", "--text", "x", "--send-at", "soon"])
+            #expect(badTime.status == 1)
+            #expect(badTime.stderr.hasPrefix("error: INVALID_SEND_AT "))
 
             let badToken = try await Self.mailtime(["ping", "--port", "\(broker.port)", "--token", "wrong-token-0123456789", "--fingerprint", flags[5]])
             #expect(badToken.status == 1)

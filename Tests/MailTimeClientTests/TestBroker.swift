@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MailTimeBroker
 import MailTimeClient
+import MailTimeMessage
 import Testing
 
 extension Logger {
@@ -125,8 +126,13 @@ func clientError(_ body: () async throws -> Void, sourceLocation: SourceLocation
 }
 
 /// A small valid email.
-func sampleEmail(_ number: Int = 0) -> OutgoingEmail {
-    OutgoingEmail(from: "app@example.com", to: ["ann\(number)@example.com"], subject: "Hello \(number)", text: "Hello, Ann.")
+func sampleEmail(_ number: Int = 0) throws -> Email {
+    Email(
+        from: try EmailAddress("app@example.com"),
+        to: [try EmailAddress("ann\(number)@example.com")],
+        subject: "Hello \(number)",
+        text: "Hello, Ann."
+    )
 }
 
 /// Runs `body` with a local port that nothing listens on: a socket holds it, bound but not
