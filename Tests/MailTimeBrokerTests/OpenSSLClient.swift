@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Synchronization
 
 /// `openssl s_client` talking to the broker, as a person at a terminal would
@@ -35,6 +36,11 @@ final class OpenSSLClient: Sendable {
 
     deinit {
         if process.isRunning { process.terminate() }
+    }
+
+    /// Kills openssl: the connection drops without a TLS close_notify.
+    func kill() {
+        Glibc.kill(process.processIdentifier, SIGKILL)
     }
 
     /// Types `text` followed by a line break (`-crlf` turns it into CRLF).
