@@ -66,6 +66,23 @@ import Testing
         }
     }
 
+    @Test(arguments: [1, 1999, 2000, 2001, 4000, 100_003])
+    func payloadsOfEverySizeComeBackWhole(size: Int) async throws {
+        try await withTestQueue { queue, _ in
+            var generator = SystemRandomNumberGenerator()
+            let payload = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let neighbours = try await queue.enqueue([email("before"), NewJob(payload: payload), email("after")]).map(\.id)
+            #expect(try await queue.payload(of: neighbours[1]) == payload)
+            #expect(try await queue.payload(of: neighbours[0]) == Array("before".utf8))
+            #expect(try await queue.payload(of: neighbours[2]) == Array("after".utf8))
+            let leased = try await queue.lease(maximum: 3, visibility: .seconds(10), owner: "s")
+            #expect(leased[1].payload == payload)
+            for job in leased { try await queue.complete(job.job.id, token: job.token) }
+            #expect(try await queue.purge(olderThan: .zero) == 3)
+            #expect(await queueError { _ = try await queue.payload(of: neighbours[1]) }?.code == .notFound)
+        }
+    }
+
     @Test func theMapGrowsWhenFull() async throws {
         try await withTestQueue({ $0.initialMapSize = 1 << 20 }) { queue, _ in
             let payload = [UInt8](repeating: 7, count: 64 << 10)
