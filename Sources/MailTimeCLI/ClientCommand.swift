@@ -38,4 +38,13 @@ extension ClientCommand {
     func printLine(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
+
+    /// Prints the broker's `json` as it came with `--json`, else the `text` lines for people.
+    func printOutput(json: String, text: @autoclosure () -> [String]) {
+        if connection.json {
+            printLine(json)
+        } else {
+            text().forEach(printLine)
+        }
+    }
 }

@@ -3,13 +3,13 @@ import Foundation
 import Logging
 import MailTimeClient
 
-/// How to reach the broker: the options every subcommand takes.
+/// How to reach the broker, and how to print what it says: the options every subcommand takes.
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: "The broker's host name or address.")
-    var host = "127.0.0.1"
+    @Option(help: "The broker's host name or address (default: MAILTIME_URL's, else 127.0.0.1).")
+    var host: String?
 
-    @Option(help: "The broker's port.")
-    var port = 7525
+    @Option(help: "The broker's port (default: MAILTIME_URL's, else 7525).")
+    var port: Int?
 
     @Option(help: "The access token (default: --token-file, MAILTIME_TOKEN, then ./var/admin.token).")
     var token: String?
@@ -26,6 +26,14 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Log the connection's progress to stderr.")
     var verbose = false
 
+    @Flag(help: "Print the broker's JSON as it comes, one object per line (status, stats, list, events).")
+    var json = false
+
+    /// The broker's host when neither --host nor MAILTIME_URL gives one.
+    static let defaultHost = "127.0.0.1"
+    /// The broker's port when neither --port nor MAILTIME_URL gives one.
+    static let defaultPort = 7525
+
     /// The local broker's certificate, pinned when no trust is given (what `make run` serves).
     static let localCertificate = "./var/tls/certificate.pem"
     /// The local broker's admin token, used when no token is given.
@@ -41,7 +49,21 @@ struct ConnectionOptions: ParsableArguments {
     func connect() async throws(MailTimeClientError) -> MailTimeClient {
         var logger = Logger(label: "mailtime", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = verbose ? .debug : .warning
+        let (host, port) = try address()
         return try await MailTimeClient.connect(host: host, port: port, tls: try trust(), token: try resolvedToken(), logger: logger)
+    }
+
+    /// The broker's host and port: from the flags, else from MAILTIME_URL, else the defaults.
+    private func address() throws(MailTimeClientError) -> (host: String, port: Int) {
+        var url: BrokerURL?
+        if let text = ProcessInfo.processInfo.environment[BrokerURL.environmentVariable], !text.isEmpty {
+            do throws(BrokerURL.URLError) {
+                url = try BrokerURL(parsing: text)
+            } catch {
+                throw MailTimeClientError(.invalidConfiguration, error.description)
+            }
+        }
+        return (host ?? url?.host ?? Self.defaultHost, port ?? url?.port ?? Self.defaultPort)
     }
 
     private func resolvedToken() throws(MailTimeClientError) -> String {

@@ -1,11 +1,12 @@
 import ArgumentParser
 import MailTimeClient
 
-/// `mailtime list STATE`: prints one job per line, as the broker's JSON.
+/// `mailtime list STATE`: prints one job per line: id, state, attempts and last error code or, with
+/// `--json`, the broker's JSON.
 struct ListCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "Print the jobs in a state, one JSON object per line, in id order."
+        abstract: "Print the jobs in a state, one per line (id, state, attempts, last error code), in id order."
     )
 
     @OptionGroup var connection: ConnectionOptions
@@ -21,7 +22,7 @@ struct ListCommand: ClientCommand {
 
     func run(with client: MailTimeClient) async throws(MailTimeClientError) {
         for job in try await client.list(state: JobStatus.State(rawValue: state.lowercased())!, after: after, limit: limit) {
-            printLine(job.json)
+            printOutput(json: job.json, text: [job.listLine])
         }
     }
 }

@@ -7,7 +7,12 @@ struct MailTimeCommand: AsyncParsableCommand {
         commandName: "mailtime",
         abstract: "Queue emails with a MailTime broker and look after its queue.",
         discussion: """
-            With no --token, the token comes from --token-file, MAILTIME_TOKEN, or ./var/admin.token. \
+            Output is for people by default; with --json, status, stats, list and events print the \
+            broker's JSON as it comes, one object per line. send prints the email's id alone either way.
+
+            The broker is at --host and --port, else at MAILTIME_URL (mailtime://HOST:PORT, or \
+            mailtimes://), else at 127.0.0.1:7525. With no --token, the token comes from --token-file, \
+            MAILTIME_TOKEN, or ./var/admin.token. \
             With neither --fingerprint nor --ca-file, the broker's certificate is pinned from \
             MAILTIME_FINGERPRINT or ./var/tls/certificate.pem, or else checked against MAILTIME_CA or \
             the system's trust store.

@@ -3,17 +3,21 @@ import Foundation
 import MailTimeClient
 import MailTimeMessage
 
-/// `mailtime send`: queues one email and prints its id.
+/// `mailtime send`: queues one email, described by flags or as a JSON file, and prints its id alone
+/// (scripts read it), in both output modes.
 struct SendCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
-        abstract: "Queue an email, from flags or as JSON; prints its id."
+        abstract: "Queue an email, from flags or a JSON file (protocol.md); prints its id."
     )
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(help: ArgumentHelp("Send this JSON email (protocol.md) as it is; - reads stdin.", valueName: "file|-"))
-    var json: String?
+    @Option(help: ArgumentHelp("Send this JSON email (protocol.md, SEND) as it is; - reads stdin.", valueName: "file|-"))
+    var file: String?
+
+    /// The `--file` email, read and checked by `validate()` before connecting (stdin is read once).
+    var payload: [UInt8]?
 
     @Option(help: "The sender: addr@host or \"Name <addr@host>\".")
     var from: String?
@@ -40,20 +44,22 @@ struct SendCommand: ClientCommand {
     @Option(help: "0-255; lower goes first (default 128).")
     var priority: UInt8?
 
-    func validate() throws {
+    mutating func validate() throws {
         let composes = from != nil || !to.isEmpty || !cc.isEmpty || !bcc.isEmpty || subject != nil || text != nil
             || html != nil || !header.isEmpty || !tag.isEmpty || sendAt != nil || idempotencyKey != nil || priority != nil
-        if json != nil, composes {
-            throw ValidationError("--json sends the file as it is: give it alone")
+        if file != nil, composes {
+            throw ValidationError("--file sends the file as it is: give it alone")
         }
-        if json == nil, to.isEmpty, cc.isEmpty, bcc.isEmpty {
-            throw ValidationError("give --to (or --cc, --bcc), or --json")
+        if file == nil, to.isEmpty, cc.isEmpty, bcc.isEmpty {
+            throw ValidationError("give --to (or --cc, --bcc), or --file")
         }
         for field in header where !field.contains(":") {
             throw ValidationError("--header takes \"Name: value\", not \(field)")
         }
         // A malformed email is refused before connecting, with the code the broker would give.
-        if json == nil {
+        if let file {
+            payload = try Self.read(file)
+        } else {
             do throws(EmailValidationError) {
                 _ = try email()
             } catch {
@@ -65,8 +71,8 @@ struct SendCommand: ClientCommand {
 
     func run(with client: MailTimeClient) async throws(MailTimeClientError) {
         let result: SendResult
-        if let json {
-            result = try await client.send(try Self.read(json))
+        if let payload {
+            result = try await client.send(payload)
         } else {
             let email: Email
             do throws(EmailValidationError) {
@@ -77,8 +83,9 @@ struct SendCommand: ClientCommand {
             result = try await client.send(email)
         }
         printLine(result.id)
-        if result.isDuplicate {
-            FileHandle.standardError.write(Data("duplicate: the idempotency key was seen before; nothing new was queued\n".utf8))
+        if result.isDuplicate, !connection.json {
+            let note = "(duplicate) the idempotency key was seen before: this is the first email's id\n"
+            FileHandle.standardError.write(Data(note.utf8))
         }
     }
 
@@ -122,11 +129,24 @@ struct SendCommand: ClientCommand {
         return milliseconds
     }
 
-    private static func read(_ path: String) throws(MailTimeClientError) -> [UInt8] {
-        if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw MailTimeClientError(.invalidRequest, "cannot read \(path)")
+    /// The bytes of `--file` (stdin for `-`), checked to be JSON: an `.eml` message is refused, saying why.
+    private static func read(_ path: String) throws -> [UInt8] {
+        let bytes: [UInt8]
+        if path == "-" {
+            bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
+        } else if let data = FileManager.default.contents(atPath: path) {
+            bytes = Array(data)
+        } else {
+            throw ValidationError("cannot read \(path)")
         }
-        return Array(data)
+        do throws(JSONParser.SyntaxError) {
+            _ = try JSONParser.parse(bytes)
+        } catch {
+            let message = "\(path == "-" ? "stdin" : path) is not JSON (\(error)): the protocol takes an email as a JSON "
+                + "object (protocol.md, SEND), not an RFC 5322 (.eml) message"
+            FileHandle.standardError.write(Data("error: \(MailTimeClientError.Code.invalidJSON) \(message)\n".utf8))
+            throw ExitCode(1)
+        }
+        return bytes
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MailTimeClient
+import MailTimeMessage
 import MailTimeTLS
 import Synchronization
 import Testing
@@ -14,13 +15,18 @@ struct CommandLineTests {
         var stderr: String
     }
 
-    /// Runs `mailtime` with `arguments` in `directory`, feeding it `input`; killed after 30 s.
-    /// The process is waited for on threads of its own, not on the tasks' shared threads.
-    static func mailtime(_ arguments: [String], in directory: String? = nil, input: String? = nil) async throws -> Run {
+    /// The environment variables `mailtime` reads; the tests' own values are not passed on.
+    static let environmentVariables = ["MAILTIME_URL", "MAILTIME_TOKEN", "MAILTIME_FINGERPRINT", "MAILTIME_CA"]
+
+    /// Runs `mailtime` with `arguments` in `directory` with `environment` added, feeding it `input`;
+    /// killed after 30 s. The process is waited for on threads of its own, not on the tasks' shared threads.
+    static func mailtime(
+        _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], input: String? = nil
+    ) async throws -> Run {
         let binary = try mailtimeBinary()
         return try await withCheckedThrowingContinuation { continuation in
             Thread {
-                continuation.resume(with: Result { try run(binary, arguments, in: directory, input: input) })
+                continuation.resume(with: Result { try run(binary, arguments, in: directory, environment: environment, input: input) })
             }.start()
         }
     }
@@ -35,13 +41,15 @@ struct CommandLineTests {
         return binary
     }
 
-    private static func run(_ binary: URL, _ arguments: [String], in directory: String?, input: String?) throws -> Run {
+    private static func run(
+        _ binary: URL, _ arguments: [String], in directory: String?, environment added: [String: String], input: String?
+    ) throws -> Run {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
-        for name in ["MAILTIME_TOKEN", "MAILTIME_FINGERPRINT", "MAILTIME_CA"] { environment.removeValue(forKey: name) }
-        process.environment = environment
+        for name in environmentVariables { environment.removeValue(forKey: name) }
+        process.environment = environment.merging(added) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let output = Pipe()
         let errors = Pipe()
@@ -74,8 +82,30 @@ struct CommandLineTests {
 
     /// The flags that reach `broker` explicitly.
     static func connectionFlags(_ broker: TestBroker) throws -> [String] {
-        let fingerprint = try TLSFingerprint(certificatePEM: String(contentsOfFile: broker.certificatePath, encoding: .utf8))
-        return ["--port", "\(broker.port)", "--token", broker.adminToken, "--fingerprint", fingerprint.description]
+        ["--port", "\(broker.port)", "--token", broker.adminToken, "--fingerprint", try fingerprint(broker)]
+    }
+
+    /// The SHA-256 fingerprint of `broker`'s certificate, in hexadecimal.
+    static func fingerprint(_ broker: TestBroker) throws -> String {
+        try TLSFingerprint(certificatePEM: String(contentsOfFile: broker.certificatePath, encoding: .utf8)).description
+    }
+
+    /// The `key: value` lines of human output by key, and each line's value column.
+    static func fields(_ output: String) -> (values: [String: String], columns: Set<Int>) {
+        var values: [String: String] = [:]
+        var columns: Set<Int> = []
+        for line in output.split(separator: "\n") where !line.hasPrefix(" ") {
+            let key = line.prefix { $0 != ":" }
+            let value = line.dropFirst(key.count + 1).drop { $0 == " " }
+            values[String(key)] = String(value)
+            columns.insert(line.count - value.count)
+        }
+        return (values, columns)
+    }
+
+    /// Whether `text` is a time as the CLI prints it: ISO 8601 in UTC, to the second.
+    static func isISO8601(_ text: String?) -> Bool {
+        text?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/) != nil
     }
 
     @Test func sendsAndReportsStatusAndStats() async throws {
@@ -89,14 +119,14 @@ struct CommandLineTests {
             #expect(UUID(uuidString: id) != nil)
             #expect(sent.stdout == id + "\n")
 
-            let status = try await Self.mailtime(["status", id] + flags)
+            let status = try await Self.mailtime(["status", id, "--json"] + flags)
             #expect(status.status == 0, "\(status.stderr)")
             let job = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
             #expect(job["id"] as? String == id)
             #expect(job["state"] as? String == "ready")
             #expect(job["priority"] as? Int == 9)
 
-            let stats = try await Self.mailtime(["stats"] + flags)
+            let stats = try await Self.mailtime(["stats", "--json"] + flags)
             #expect(stats.status == 0, "\(stats.stderr)")
             let counts = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
             #expect(counts["ready"] as? Int == 1)
@@ -127,15 +157,128 @@ struct CommandLineTests {
         }
     }
 
+    @Test func printsStatusStatsAndListForPeopleAndAsJSON() async throws {
+        try await TestBroker.run { broker in
+            let flags = try Self.connectionFlags(broker)
+            // One email fails for good with a result per recipient; another waits.
+            let client = try await broker.connect()
+            let email = Email(
+                from: try EmailAddress("app@example.com"),
+                to: [try EmailAddress("ann@example.com"), try EmailAddress("bob@example.com")],
+                subject: "Hi",
+                text: "Hello."
+            )
+            let failed = try await client.send(email).id
+            let leased = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
+            #expect(leased.id == failed)
+            try await client.fail(
+                id: failed,
+                token: leased.token,
+                error: DeliveryError(code: "SMTP_PERMANENT", text: "550 no such user", provider: "smtp-main"),
+                results: [
+                    RecipientReport(address: "ann@example.com", accepted: true, code: 250, reply: "OK"),
+                    RecipientReport(address: "bob@example.com", accepted: false, code: 550, reply: "no such user"),
+                ]
+            )
+            let ready = try await client.send(try sampleEmail()).id
+            try await client.close()
+
+            let status = try await Self.mailtime(["status", failed] + flags)
+            #expect(status.status == 0, "\(status.stderr)")
+            let (fields, columns) = Self.fields(status.stdout)
+            #expect(columns.count == 1, "the values are aligned: \(status.stdout)")
+            #expect(fields["id"] == failed)
+            #expect(fields["state"] == "failed")
+            #expect(fields["attempts"] == "1")
+            #expect(Self.isISO8601(fields["created"]))
+            #expect(Self.isISO8601(fields["updated"]))
+            #expect(Self.isISO8601(fields["finished"]))
+            #expect(fields["next attempt"] == "-")
+            #expect(fields["last error"] == "SMTP_PERMANENT 550 no such user (smtp-main)")
+            #expect(fields["provider"] == "-")
+            #expect(fields["recipients"] == "ann@example.com  accepted  250 OK")
+            let lines = status.stdout.split(separator: "\n")
+            #expect(lines.last == Substring(String(repeating: " ", count: columns.first ?? 0) + "bob@example.com  rejected  550 no such user"))
+
+            let statusJSON = try await Self.mailtime(["status", failed, "--json"] + flags)
+            let job = try #require(try JSONSerialization.jsonObject(with: Data(statusJSON.stdout.utf8)) as? [String: Any])
+            #expect(statusJSON.stdout.split(separator: "\n").count == 1)
+            #expect(job["state"] as? String == "failed")
+
+            let stats = try await Self.mailtime(["stats"] + flags)
+            #expect(stats.status == 0, "\(stats.stderr)")
+            let (counts, statsColumns) = Self.fields(stats.stdout)
+            #expect(statsColumns.count == 1, "the values are aligned: \(stats.stdout)")
+            #expect(counts["ready"] == "1")
+            #expect(counts["failed"] == "1")
+            #expect(counts["sent"] == "0")
+            #expect(counts["oldest ready"]?.hasSuffix("s") == true)
+            #expect(counts["paused"] == "no")
+            #expect(Int(counts["connections"] ?? "") ?? 0 >= 1)
+            let statsJSON = try await Self.mailtime(["stats", "--json"] + flags)
+            let statsObject = try #require(try JSONSerialization.jsonObject(with: Data(statsJSON.stdout.utf8)) as? [String: Any])
+            #expect(statsObject["failed"] as? Int == 1)
+
+            let listFailed = try await Self.mailtime(["list", "failed"] + flags)
+            #expect(listFailed.stdout == "\(failed)  failed  attempts=1  SMTP_PERMANENT\n", "\(listFailed.stderr)")
+            let listReady = try await Self.mailtime(["list", "ready"] + flags)
+            #expect(listReady.stdout == "\(ready)  ready  attempts=0  -\n", "\(listReady.stderr)")
+            let listJSON = try await Self.mailtime(["list", "ready", "--json"] + flags)
+            let listed = try listJSON.stdout.split(separator: "\n").map { line in
+                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            }
+            #expect(listed.map { $0["id"] as? String } == [ready])
+        }
+    }
+
+    @Test(arguments: [false, true]) func sendPrintsTheIdAloneAndADuplicateOnStderr(json: Bool) async throws {
+        try await TestBroker.run { broker in
+            let flags = try Self.connectionFlags(broker) + (json ? ["--json"] : [])
+            let send = ["send"] + flags + ["--from", "app@example.com", "--to", "ann@example.com", "--text", "Hello.", "--idempotency-key", "welcome-ann"]
+            let first = try await Self.mailtime(send)
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stderr.isEmpty)
+            let again = try await Self.mailtime(send)
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stdout == first.stdout)
+            #expect(again.stderr.hasPrefix("(duplicate) ") != json)
+        }
+    }
+
+    @Test func sendRefusesAFileThatIsNotJSONBeforeConnecting() async throws {
+        let directory = NSTemporaryDirectory() + "mailtime-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let message = "From: app@example.com\r\nTo: ann@example.com\r\nSubject: Hi\r\n\r\nHello.\r\n"
+        try message.write(toFile: directory + "/hello.eml", atomically: true, encoding: .utf8)
+        let (fromFile, fromStdin) = try await withClosedPort { port in
+            let flags = ["--port", "\(port)", "--token", "whatever-token-0123", "--fingerprint", String(repeating: "ab", count: 32)]
+            return (
+                try await Self.mailtime(["send", "--file", directory + "/hello.eml"] + flags),
+                try await Self.mailtime(["send", "--file", "-"] + flags, input: message)
+            )
+        }
+        for run in [fromFile, fromStdin] {
+            #expect(run.status == 1)
+            #expect(run.stderr.hasPrefix("error: INVALID_JSON "))
+            #expect(run.stderr.contains("the protocol takes an email as a JSON object"))
+        }
+        let missing = try await Self.mailtime(["send", "--file", directory + "/missing.json"])
+        #expect(missing.status == 64)
+        let both = try await Self.mailtime(["send", "--file", "-", "--to", "ann@example.com"])
+        #expect(both.status == 64)
+        #expect(both.stderr.contains("--file sends the file as it is"))
+    }
+
     @Test func findsTheLocalBrokersTokenAndCertificateInVar() async throws {
         try await TestBroker.run { broker in
             let workingDirectory = (broker.dataDirectory as NSString).deletingLastPathComponent
             let json = #"{"from":"app@example.com","to":"ann@example.com","subject":"From stdin","text":"Hello."}"#
-            let sent = try await Self.mailtime(["send", "--port", "\(broker.port)", "--json", "-"], in: workingDirectory, input: json)
+            let sent = try await Self.mailtime(["send", "--port", "\(broker.port)", "--file", "-"], in: workingDirectory, input: json)
             #expect(sent.status == 0, "\(sent.stderr)")
             let id = sent.stdout.trimmingCharacters(in: .newlines)
 
-            let listed = try await Self.mailtime(["list", "ready", "--port", "\(broker.port)"], in: workingDirectory)
+            let listed = try await Self.mailtime(["list", "ready", "--json", "--port", "\(broker.port)"], in: workingDirectory)
             #expect(listed.status == 0, "\(listed.stderr)")
             #expect(listed.stdout.split(separator: "\n").count == 1)
             #expect(listed.stdout.contains(#""id":"\#(id)""#))
@@ -179,11 +322,11 @@ struct CommandLineTests {
         #expect(run.stderr.hasPrefix("error: CONNECTION_FAILED "))
     }
 
-    @Test func printsEventsUntilInterrupted() async throws {
+    @Test(arguments: [false, true]) func printsEventsUntilInterrupted(json: Bool) async throws {
         try await TestBroker.run { broker in
             let process = Process()
             process.executableURL = try Self.mailtimeBinary()
-            process.arguments = ["events"] + (try Self.connectionFlags(broker))
+            process.arguments = ["events"] + (try Self.connectionFlags(broker)) + (json ? ["--json"] : [])
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
@@ -208,8 +351,17 @@ struct CommandLineTests {
                     if let line = printed.withLock({ $0 }).split(separator: "\n").first { return String(line) }
                 }
             }
-            #expect(line.hasPrefix(#"EVENT {"#))
-            #expect(line.contains(#""event":"cancelled""#))
+            if json {
+                let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                #expect(event["event"] as? String == "cancelled")
+            } else {
+                // <time> <event> <id> <detail>
+                let words = line.split(separator: " ").map(String.init)
+                #expect(words.count >= 3)
+                #expect(Self.isISO8601(words.first))
+                #expect(words.dropFirst().first == "cancelled")
+                #expect(UUID(uuidString: words.dropFirst(2).first ?? "") != nil)
+            }
             try await client.close()
 
             process.interrupt()

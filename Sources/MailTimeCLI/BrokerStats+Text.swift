@@ -1,0 +1,19 @@
+import MailTimeClient
+
+extension BrokerStats {
+    /// The statistics for people: the count in each state, then the oldest ready email's age,
+    /// the next due time and lease deadline when there are any, whether paused, and the connections.
+    var textLines: [String] {
+        let width = counts.values.map { String($0).count }.max() ?? 1
+        var fields: [(key: String, value: String)] = JobStatus.State.allCases.map { state in
+            let count = String(counts[state] ?? 0)
+            return (state.rawValue, String(repeating: " ", count: width - count.count) + count)
+        }
+        fields.append(("oldest ready", counts[.ready, default: 0] == 0 ? "-" : TextLayout.duration(oldestReadyAgeMilliseconds)))
+        if let nextDueAt { fields.append(("next due", TextLayout.time(nextDueAt))) }
+        if let nextLeaseDeadline { fields.append(("next lease end", TextLayout.time(nextLeaseDeadline))) }
+        fields.append(("paused", isPaused ? "yes" : "no"))
+        fields.append(("connections", String(connections)))
+        return TextLayout.aligned(fields)
+    }
+}
