@@ -40,7 +40,7 @@ extension QueueStore {
             next.lease = Lease(owner: owner, deadline: now + visibility, token: nextToken())
             next.updatedAt = now
             try update(job, to: next, transaction)
-            let payload = try getPayload(of: job.id, transaction) ?? []
+            let payload = try transaction.get(payloads, job.id.bytes) ?? []
             leased.append(LeasedJob(job: next, payload: payload))
         }
         return leased
