@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// The `mailtimed` binary: embedded defaults at first start, configuration from flags, environment
@@ -10,8 +11,21 @@ struct DaemonTests {
         return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("mailtimed").path
     }
 
+    /// A port that was free a moment ago: the kernel picks it for a socket bound to port 0.
     private func freePort() -> Int {
-        Int.random(in: 20_000...60_000)
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { Glibc.close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(socket, pointer, length)
+                return getsockname(socket, pointer, &length)
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     @Test func startsOnEmbeddedDefaultsAndStopsGracefullyOnSIGTERM() async throws {
