@@ -272,11 +272,7 @@ actor RSSSampler {
 
     func run() async {
         while !Task.isCancelled {
-            if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) {
-                for line in status.split(separator: "\n") where line.hasPrefix("RssAnon:") {
-                    maximumKilobytes = max(maximumKilobytes, Int(line.split(separator: " ")[1]) ?? 0)
-                }
-            }
+            maximumKilobytes = max(maximumKilobytes, anonymousRSSKilobytes(of: "\(pid)"))
             try? await Task.sleep(for: .milliseconds(200))
         }
     }

@@ -212,9 +212,10 @@ private struct Reporter {
     }
 }
 
-/// The process's anonymous resident memory (`RssAnon` in /proc/self/status), in kilobytes.
-func anonymousRSSKilobytes() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+/// A process's anonymous resident memory (`RssAnon` in /proc/<pid>/status), in kilobytes;
+/// -1 when it cannot be read.
+func anonymousRSSKilobytes(of process: String = "self") -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/\(process)/status", encoding: .utf8) else { return -1 }
     for line in status.split(separator: "\n") where line.hasPrefix("RssAnon:") {
         return Int(line.split(separator: " ")[1]) ?? -1
     }

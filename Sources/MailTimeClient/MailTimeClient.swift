@@ -43,6 +43,27 @@ public final class MailTimeClient: Sendable {
         var token: String
         var logger: Logger
         var eventLoopGroup: any EventLoopGroup
+
+        /// Where to connect, with a TLS context made from `tls`.
+        init(
+            host: String,
+            port: Int,
+            tls: BrokerTrust,
+            token: String,
+            logger: Logger,
+            eventLoopGroup: any EventLoopGroup
+        ) throws(MailTimeClientError) {
+            do {
+                tlsContext = try TLSContext(configuration: tls.tlsConfiguration)
+            } catch {
+                throw MailTimeClientError(.invalidConfiguration, "cannot set up TLS: \(error)")
+            }
+            self.host = host
+            self.port = port
+            self.token = token
+            self.logger = logger
+            self.eventLoopGroup = eventLoopGroup
+        }
     }
 
     /// How long the TCP connection, and then the TLS handshake and greeting, may each take.
@@ -74,16 +95,10 @@ public final class MailTimeClient: Sendable {
         logger: Logger,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(MailTimeClientError) -> MailTimeClient {
-        let tlsContext: TLSContext
-        do {
-            tlsContext = try TLSContext(configuration: tls.tlsConfiguration)
-        } catch {
-            throw MailTimeClientError(.invalidConfiguration, "cannot set up TLS: \(error)")
-        }
-        let endpoint = Endpoint(
+        let endpoint = try Endpoint(
             host: host,
             port: port,
-            tlsContext: tlsContext,
+            tls: tls,
             token: token,
             logger: logger,
             eventLoopGroup: eventLoopGroup

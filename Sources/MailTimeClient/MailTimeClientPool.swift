@@ -61,16 +61,10 @@ public final class MailTimeClientPool: Sendable {
         guard size >= 1 else {
             throw MailTimeClientError(.invalidConfiguration, "a pool needs at least one connection")
         }
-        let tlsContext: TLSContext
-        do {
-            tlsContext = try TLSContext(configuration: tls.tlsConfiguration)
-        } catch {
-            throw MailTimeClientError(.invalidConfiguration, "cannot set up TLS: \(error)")
-        }
-        endpoint = MailTimeClient.Endpoint(
+        endpoint = try MailTimeClient.Endpoint(
             host: host,
             port: port,
-            tlsContext: tlsContext,
+            tls: tls,
             token: token,
             logger: logger,
             eventLoopGroup: eventLoopGroup

@@ -151,18 +151,11 @@ public final class TLSContext: @unchecked Sendable {
         case .pem(let text):
             return text
         case .file(let path):
-            guard let file = fopen(path, "r") else {
-                throw TLSError(code, "cannot open \(path)")
+            do {
+                return try TextFile.read(path)
+            } catch {
+                throw TLSError(code, "cannot read \(path): \(error)")
             }
-            defer { fclose(file) }
-            var bytes: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let count = fread(&chunk, 1, chunk.count, file)
-                if count == 0 { break }
-                bytes += chunk[..<count]
-            }
-            return String(decoding: bytes, as: UTF8.self)
         }
     }
 }

@@ -4,15 +4,16 @@ import Glibc
 import Darwin
 #endif
 
-/// Reads small text files (certificates, tokens) without Foundation.
-enum TextFile {
+/// Reads small text files (certificates, keys, tokens) without Foundation; shared by the
+/// targets of this package that load PEM files.
+package enum TextFile {
     /// Why a file could not be read.
-    struct ReadError: Error, CustomStringConvertible {
-        var description: String
+    package struct ReadError: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// The whole file as UTF-8 text.
-    static func read(_ path: String) throws(ReadError) -> String {
+    package static func read(_ path: String) throws(ReadError) -> String {
         guard let file = fopen(path, "r") else {
             throw ReadError(description: String(cString: strerror(errno)))
         }
