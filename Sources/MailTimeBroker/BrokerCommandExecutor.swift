@@ -1,4 +1,3 @@
-import Foundation
 import MailTimeProtocol
 import MailTimeQueue
 
@@ -31,18 +30,11 @@ struct BrokerCommandExecutor: Sendable {
                 .ok(outcome == .cancelled ? "CANCELLED" : "CANCEL_REQUESTED")
             }
         case .status(let id):
-            submit(.status(try jobID(id)), reply) { job in .ok(JobJSON.text(JobJSON.object(job))) }
+            submit(.status(try jobID(id)), reply) { job in .ok(JobJSON.text(job)) }
         case .stats:
             let control = control
             submit(.stats(), reply) { stats in
-                var object: [String: Any] = [:]
-                for state in JobState.allCases { object[state.description] = stats.count(state) }
-                object["oldest_ready_age_ms"] = stats.oldestReadyAge.milliseconds
-                object["next_due_at"] = stats.nextDueAt?.millisecondsSince1970 ?? NSNull()
-                object["next_lease_deadline"] = stats.nextLeaseDeadline?.millisecondsSince1970 ?? NSNull()
-                object["paused"] = control.isPaused
-                object["connections"] = control.connections
-                return .ok(JobJSON.text(object))
+                .ok(JobJSON.text(stats, paused: control.isPaused, connections: control.connections))
             }
         case .list(let stateName, let after, let limit):
             guard let state = JobState(name: stateName) else {
@@ -50,7 +42,7 @@ struct BrokerCommandExecutor: Sendable {
             }
             let afterID = try after.map { (text) throws(ProtocolError) in try jobID(text) }
             submit(.list(state: state, after: afterID, limit: limit), reply) { jobs in
-                .okLines(jobs.map { "JOB " + JobJSON.text(JobJSON.object($0)) })
+                .okLines(jobs.map { "JOB " + JobJSON.text($0) })
             }
         case .requeue(let target):
             let selection: RequeueSelection

@@ -188,7 +188,7 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
             buffer.writeString(#"EVENT {"event":"overflow","lost":\#(lostEvents)}"# + "\r\n")
             lostEvents = 0
         }
-        buffer.writeString("EVENT " + JobJSON.text(JobJSON.event(event)) + "\r\n")
+        buffer.writeString("EVENT " + JobJSON.text(event) + "\r\n")
         unwrittenEvents += 1
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in bound.value.unwrittenEvents -= 1 }

@@ -1,57 +1,139 @@
-import Foundation
+import MailTimeMessage
 import MailTimeQueue
 
-/// The JSON forms of jobs and events in replies (protocol.md: `STATUS`, `LIST`, `EVENTS`).
+/// The JSON forms of jobs, events and stats in replies (protocol.md: `STATUS`, `LIST`, `EVENTS`,
+/// `STATS`), written with the package's one JSON writer.
 enum JobJSON {
-    /// A job in the `STATUS` format, as a JSON object.
-    static func object(_ job: Job) -> [String: Any] {
-        var object: [String: Any] = [
-            "id": job.id.description,
-            "state": job.state.description,
-            "priority": Int(job.priority),
-            "attempts": job.attempts,
-            "created_at": job.createdAt.millisecondsSince1970,
-            "updated_at": job.updatedAt.millisecondsSince1970,
-            "cancel_requested": job.cancelRequested,
-            "recipients": job.recipientResults.map(recipient),
-        ]
-        if !job.state.isFinal, job.state != .leased { object["not_before"] = job.notBefore.millisecondsSince1970 }
-        if let finishedAt = job.finishedAt { object["finished_at"] = finishedAt.millisecondsSince1970 }
-        if let lease = job.activeLease {
-            object["lease"] = ["owner": lease.owner, "deadline": lease.deadline.millisecondsSince1970, "token": lease.token]
+    /// A job in the `STATUS` format.
+    static func text(_ job: Job) -> String {
+        var writer = JSONWriter()
+        write(job, into: &writer)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// An event line's JSON: `{"event", "id", "at", …, "job"}`.
+    static func text(_ event: QueueEvent) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("event")
+        writer.string(event.kind.rawValue)
+        writer.key("id")
+        writer.string(event.job.id.description)
+        writer.key("at")
+        writer.integer(event.job.updatedAt.millisecondsSince1970)
+        if event.kind == .deferred {
+            writer.key("next_attempt")
+            writer.integer(event.job.notBefore.millisecondsSince1970)
         }
-        if let provider = job.providerIndex { object["provider"] = provider }
-        if let error = job.lastError { object["last_error"] = failure(error) }
-        if let key = job.idempotencyKey { object["idempotency_key"] = key }
-        return object
+        if let error = event.job.lastError, event.kind != .sent {
+            writer.key("error")
+            write(error, into: &writer)
+        }
+        writer.key("job")
+        write(event.job, into: &writer)
+        writer.endObject()
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
-    /// An event line's JSON: `{"event", "id", "at", "job", …}`.
-    static func event(_ event: QueueEvent) -> [String: Any] {
-        var object: [String: Any] = [
-            "event": event.kind.rawValue,
-            "id": event.job.id.description,
-            "at": event.job.updatedAt.millisecondsSince1970,
-            "job": Self.object(event.job),
-        ]
-        if event.kind == .deferred { object["next_attempt"] = event.job.notBefore.millisecondsSince1970 }
-        if let error = event.job.lastError, event.kind != .sent { object["error"] = failure(error) }
-        return object
+    /// `STATS`: counts per state, times, and the broker's own figures.
+    static func text(_ stats: QueueStats, paused: Bool, connections: Int) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        for state in JobState.allCases {
+            writer.key(state.description)
+            writer.integer(stats.count(state))
+        }
+        writer.key("oldest_ready_age_ms")
+        writer.integer(stats.oldestReadyAge.milliseconds)
+        writer.key("next_due_at")
+        if let due = stats.nextDueAt { writer.integer(due.millisecondsSince1970) } else { writer.null() }
+        writer.key("next_lease_deadline")
+        if let deadline = stats.nextLeaseDeadline { writer.integer(deadline.millisecondsSince1970) } else { writer.null() }
+        writer.key("paused")
+        writer.bool(paused)
+        writer.key("connections")
+        writer.integer(connections)
+        writer.endObject()
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
-    static func recipient(_ result: RecipientResult) -> [String: Any] {
-        ["address": result.address, "accepted": result.accepted, "code": result.replyCode, "reply": result.reply]
+    private static func write(_ job: Job, into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("id")
+        writer.string(job.id.description)
+        writer.key("state")
+        writer.string(job.state.description)
+        writer.key("priority")
+        writer.integer(job.priority)
+        writer.key("attempts")
+        writer.integer(job.attempts)
+        writer.key("created_at")
+        writer.integer(job.createdAt.millisecondsSince1970)
+        writer.key("updated_at")
+        writer.integer(job.updatedAt.millisecondsSince1970)
+        if !job.state.isFinal, job.state != .leased {
+            writer.key("not_before")
+            writer.integer(job.notBefore.millisecondsSince1970)
+        }
+        if let finishedAt = job.finishedAt {
+            writer.key("finished_at")
+            writer.integer(finishedAt.millisecondsSince1970)
+        }
+        if let lease = job.activeLease {
+            writer.key("lease")
+            writer.beginObject()
+            writer.key("owner")
+            writer.string(lease.owner)
+            writer.key("deadline")
+            writer.integer(lease.deadline.millisecondsSince1970)
+            writer.key("token")
+            writer.integer(lease.token)
+            writer.endObject()
+        }
+        if let provider = job.providerIndex {
+            writer.key("provider")
+            writer.integer(provider)
+        }
+        writer.key("cancel_requested")
+        writer.bool(job.cancelRequested)
+        if let error = job.lastError {
+            writer.key("last_error")
+            write(error, into: &writer)
+        }
+        writer.key("recipients")
+        writer.beginArray()
+        for result in job.recipientResults {
+            writer.beginObject()
+            writer.key("address")
+            writer.string(result.address)
+            writer.key("accepted")
+            writer.bool(result.accepted)
+            writer.key("code")
+            writer.integer(result.replyCode)
+            writer.key("reply")
+            writer.string(result.reply)
+            writer.endObject()
+        }
+        writer.endArray()
+        if let key = job.idempotencyKey {
+            writer.key("idempotency_key")
+            writer.string(key)
+        }
+        writer.endObject()
     }
 
-    static func failure(_ failure: DeliveryFailure) -> [String: Any] {
-        var object: [String: Any] = ["code": failure.code, "text": failure.text, "at": failure.at.millisecondsSince1970]
-        if let provider = failure.provider { object["provider"] = provider }
-        return object
-    }
-
-    /// Compact JSON text of an object (one line: JSON escapes line breaks inside strings).
-    static func text(_ object: [String: Any]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes, .sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+    private static func write(_ failure: DeliveryFailure, into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("code")
+        writer.string(failure.code)
+        writer.key("text")
+        writer.string(failure.text)
+        if let provider = failure.provider {
+            writer.key("provider")
+            writer.string(provider)
+        }
+        writer.key("at")
+        writer.integer(failure.at.millisecondsSince1970)
+        writer.endObject()
     }
 }

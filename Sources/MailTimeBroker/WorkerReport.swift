@@ -1,4 +1,4 @@
-import Foundation
+import MailTimeMessage
 import MailTimeProtocol
 import MailTimeQueue
 
@@ -17,58 +17,59 @@ struct WorkerReport {
 
     /// Parses a `RETRY` or `FAIL` report object.
     init(report text: String, allowsScheduling: Bool) throws(ProtocolError) {
-        guard let object = try Self.parse(text) as? [String: Any] else {
+        guard case .object(let members) = try Self.parse(text) else {
             throw ProtocolError(.invalidJSON, "the report must be a JSON object")
         }
         let known: Set<String> = allowsScheduling ? ["error", "results", "delay_ms", "provider"] : ["error", "results"]
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+        if let unknown = members.map(\.key).sorted().first(where: { !known.contains($0) }) {
             throw ProtocolError(.invalidField, "the report has no field \(unknown)")
         }
-        guard let error = object["error"] as? [String: Any],
-              let code = error["code"] as? String, !code.isEmpty,
-              let text = error["text"] as? String
+        let report = JSONValue.object(members)
+        guard let error = report["error"],
+              let code = error["code"]?.stringValue, !code.isEmpty,
+              let text = error["text"]?.stringValue
         else {
             throw ProtocolError(.invalidField, "error must be an object with a code and a text")
         }
-        self.error = DeliveryFailure(code: code, text: text, provider: error["provider"] as? String)
-        if let results = object["results"] { self.results = try Self.results(results, field: "results") }
-        if let delay = object["delay_ms"] {
-            guard let milliseconds = (delay as? NSNumber)?.int64Value, milliseconds >= 0 else {
+        self.error = DeliveryFailure(code: code, text: text, provider: error["provider"]?.stringValue)
+        if let results = report["results"] { self.results = try Self.results(results, field: "results") }
+        if let delay = report["delay_ms"] {
+            guard let milliseconds = delay.integerValue, milliseconds >= 0 else {
                 throw ProtocolError(.invalidField, "delay_ms must be a whole number of milliseconds, 0 or more")
             }
             self.delay = .milliseconds(milliseconds)
         }
-        if let provider = object["provider"] {
-            guard let index = (provider as? NSNumber)?.intValue, index >= 0 else {
+        if let provider = report["provider"] {
+            guard let index = provider.integerValue, index >= 0, index <= Int64(Int32.max) else {
                 throw ProtocolError(.invalidField, "provider must be a provider index, 0 or more")
             }
-            self.providerIndex = index
+            self.providerIndex = Int(index)
         }
     }
 
-    private static func parse(_ text: String) throws(ProtocolError) -> Any {
+    private static func parse(_ text: String) throws(ProtocolError) -> JSONValue {
         do {
-            return try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+            return try JSONParser.parse(Array(text.utf8))
         } catch {
-            throw ProtocolError(.invalidJSON, "the argument is not valid JSON")
+            throw ProtocolError(.invalidJSON, "the argument is not valid JSON: \(error)")
         }
     }
 
-    private static func results(_ value: Any, field: String) throws(ProtocolError) -> [RecipientResult] {
-        guard let array = value as? [[String: Any]] else {
+    private static func results(_ value: JSONValue, field: String) throws(ProtocolError) -> [RecipientResult] {
+        guard let array = value.arrayValue else {
             throw ProtocolError(.invalidField, "\(field) must be an array of objects")
         }
         var results: [RecipientResult] = []
         for (index, item) in array.enumerated() {
-            guard let address = item["address"] as? String, let accepted = item["accepted"] as? Bool else {
+            guard let address = item["address"]?.stringValue, let accepted = item["accepted"]?.boolValue else {
                 throw ProtocolError(.invalidField, "\(field)[\(index)] needs an address and accepted")
             }
             results.append(
                 RecipientResult(
                     address: address,
                     accepted: accepted,
-                    replyCode: (item["code"] as? NSNumber)?.intValue ?? 0,
-                    reply: item["reply"] as? String ?? ""
+                    replyCode: item["code"]?.integerValue.map { Int($0) } ?? 0,
+                    reply: item["reply"]?.stringValue ?? ""
                 )
             )
         }

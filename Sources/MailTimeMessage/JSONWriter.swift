@@ -74,6 +74,12 @@ package struct JSONWriter {
         needsComma = true
     }
 
+    package mutating func null() {
+        separate()
+        bytes.append(contentsOf: Array("null".utf8))
+        needsComma = true
+    }
+
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
