@@ -5,20 +5,33 @@
 SWIFT ?= swift
 # System libraries the build links against, and the peers the tests talk to.
 BUILD_PACKAGES := pkg-config liblmdb-dev libssl-dev
-TEST_PACKAGES := openssl lmdb-utils python3
+# python3-aiosmtpd, postfix (for smtp-sink) and swaks (with libnet-ssleay-perl for its STARTTLS) are the
+# SMTP peers of the SMTP client tests.
+TEST_PACKAGES := openssl lmdb-utils python3 python3-aiosmtpd postfix swaks libnet-ssleay-perl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test build deps test-deps bench-store clean
 
-# Installs, with apt-get, whichever of the named Debian packages are missing.
+# Installs, with apt-get, whichever of the named Debian packages are missing. Installing postfix (the tests
+# only need its smtp-sink) must neither prompt nor start a system Postfix: debconf is told "No configuration",
+# and a policy-rc.d that refuses every service start is in place during the install (unless one exists).
 install_missing = missing=""; \
 	for package in $(1); do \
 		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
+		echo "postfix postfix/main_mailer_type select No configuration" | $(SUDO) debconf-set-selections; \
+		made_policy=""; \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '\#!/bin/sh\nexit 101\n' | $(SUDO) tee /usr/sbin/policy-rc.d >/dev/null && \
+			$(SUDO) chmod +x /usr/sbin/policy-rc.d && made_policy=yes; \
+		fi; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		status=$$?; \
+		if [ -n "$$made_policy" ]; then $(SUDO) rm -f /usr/sbin/policy-rc.d; fi; \
+		exit $$status; \
 	fi
 
 deps:

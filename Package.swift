@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MailTimeMessage", targets: ["MailTimeMessage"]),
         .library(name: "MailTimeProtocol", targets: ["MailTimeProtocol"]),
         .library(name: "MailTimeClient", targets: ["MailTimeClient"]),
+        .library(name: "MailTimeSMTP", targets: ["MailTimeSMTP"]),
         .executable(name: "mailtimed", targets: ["MailTimeDaemon"]),
         .executable(name: "mailtime", targets: ["MailTimeCLI"]),
         .executable(name: "mailtime-bench", targets: ["MailTimeBench"]),
@@ -73,6 +74,7 @@ let package = Package(
         .target(
             name: "MailTimeBroker",
             dependencies: [
+                "MailTimeDelivery",
                 "MailTimeProtocol",
                 "MailTimeQueue",
                 "MailTimeTLS",
@@ -113,6 +115,7 @@ let package = Package(
             name: "MailTimeDaemon",
             dependencies: [
                 "MailTimeBroker",
+                "MailTimeDelivery",
                 "MailTimeProtocol",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -123,11 +126,34 @@ let package = Package(
         .target(
             name: "MailTimeMessage"
         ),
+        // The SMTP client: the session state machine, the channel handler, connections and their pool.
+        .target(
+            name: "MailTimeSMTP",
+            dependencies: [
+                "MailTimeMessage",
+                "MailTimeTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Delivery: sender workers, SMTP providers with failover and balance, circuit breakers, rate limits.
+        .target(
+            name: "MailTimeDelivery",
+            dependencies: [
+                "MailTimeMessage",
+                "MailTimeSMTP",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // `mailtime-bench`: benchmarks, and the store's crash-test writer.
         .executableTarget(
             name: "MailTimeBench",
             dependencies: [
                 "MailTimeQueue",
+                "MailTimeMessage",
+                "MailTimeSMTP",
                 "MailTimeTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -176,9 +202,27 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // What the tests share: the real peers they start (aiosmtpd, smtp-sink, swaks) and Python's email parser.
+        .target(
+            name: "MailTimeTestSupport",
+            path: "Tests/MailTimeTestSupport"
+        ),
         .testTarget(
             name: "MailTimeMessageTests",
-            dependencies: ["MailTimeMessage"]
+            dependencies: ["MailTimeMessage", "MailTimeTestSupport"]
+        ),
+        .testTarget(
+            name: "MailTimeSMTPTests",
+            dependencies: [
+                "MailTimeSMTP",
+                "MailTimeMessage",
+                "MailTimeTLS",
+                "MailTimeTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "MailTimeTLSTests",

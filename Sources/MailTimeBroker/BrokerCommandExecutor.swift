@@ -34,7 +34,7 @@ struct BrokerCommandExecutor: Sendable {
         case .stats:
             let control = control
             submit(.stats(), reply) { stats in
-                .ok(JobJSON.text(stats, paused: control.isPaused, connections: control.connections))
+                .ok(JobJSON.text(stats, paused: control.isPaused, connections: control.connections, providers: control.providerHealth))
             }
         case .list(let stateName, let after, let limit):
             guard let state = JobState(name: stateName) else {

@@ -1,3 +1,4 @@
+import MailTimeDelivery
 import MailTimeProtocol
 import MailTimeQueue
 
@@ -40,6 +41,12 @@ public struct BrokerConfiguration: Sendable {
     public var senders = 4
     /// How long a sender's lease lasts before it must renew it. Default 60 s.
     public var leaseVisibility: Duration = .seconds(60)
+    /// The SMTP relays the embedded senders deliver through; with none they write to `outbox/`.
+    public var providers: [ProviderConfiguration] = []
+    /// How providers are chosen, and when a failing one is taken out.
+    public var routing = ProviderRouter.Configuration()
+    /// How long a graceful shutdown waits for sends in flight. Default 30 s.
+    public var shutdownGracePeriod: Duration = .seconds(30)
     /// Retry policy, idempotency window and history retention of the queue.
     public var retryPolicy = RetryPolicy()
     public var idempotencyWindow: Duration = .seconds(24 * 3600)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailTimeDelivery
 import MailTimeMessage
 import MailTimeProtocol
 import MailTimeQueue
@@ -54,7 +55,7 @@ public final class BrokerServer: Service, Sendable {
             control: control
         )
         let hub = EventHub()
-        let senders = try makeSenders(queue)
+        let senders = try await makeSenders(queue)
 
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await hub.run(queue.events) }
@@ -70,8 +71,20 @@ public final class BrokerServer: Service, Sendable {
             } catch {
                 logger.error("the broker stopped", metadata: ["error": "\(error)"])
             }
+            // Graceful drain: no new leases; sends in flight get the grace period, then are abandoned
+            // to their leases (the emails go out again after the leases expire).
             sending.cancel()
-            await sending.value
+            let grace = Task { [configuration] in
+                try? await Task.sleep(for: configuration.shutdownGracePeriod)
+            }
+            await withTaskGroup(of: Void.self) { waiting in
+                waiting.addTask { await sending.value }
+                waiting.addTask { await grace.value }
+                await waiting.next()
+                waiting.cancelAll()
+                grace.cancel()
+            }
+            await control.router?.shutdown()
             tasks.cancelAll()
         }
         queue.close()
@@ -174,21 +187,36 @@ public final class BrokerServer: Service, Sendable {
         }
     }
 
-    /// The embedded senders: with no SMTP provider configured they write to `outbox/` in the data directory.
-    private func makeSenders(_ queue: MailQueue) throws -> [EmbeddedSender] {
+    /// The embedded senders: through the configured SMTP providers, or with none into `outbox/`
+    /// in the data directory.
+    private func makeSenders(_ queue: MailQueue) async throws -> [SenderWorker] {
         guard configuration.senders > 0 else { return [] }
-        let transport = try FileOutboxTransport(directory: configuration.dataDirectory + "/outbox")
+        let deliverer: any MailDeliverer
+        if configuration.providers.isEmpty {
+            let outbox = try FileOutboxDeliverer(directory: configuration.dataDirectory + "/outbox")
+            logger.info("embedded senders deliver to the outbox", metadata: ["outbox": "\(outbox.directory)", "senders": "\(configuration.senders)"])
+            deliverer = outbox
+        } else {
+            let router = try ProviderRouter(providers: configuration.providers, configuration: configuration.routing, logger: logger)
+            control.attach(router)
+            await router.checkProviders()
+            logger.info(
+                "embedded senders deliver through SMTP",
+                metadata: ["providers": "\(configuration.providers.map(\.name))", "senders": "\(configuration.senders)"]
+            )
+            deliverer = router
+        }
         let composer = MessageComposer(defaultFrom: try configuration.defaultFrom.map { try EmailAddress($0) })
         let host = ProcessInfo.processInfo.hostName
-        logger.info("embedded senders deliver to the outbox", metadata: ["outbox": "\(transport.directory)", "senders": "\(configuration.senders)"])
         return (0..<configuration.senders).map { index in
-            EmbeddedSender(
-                queue: queue,
-                control: control,
-                transport: transport,
+            SenderWorker(
+                source: QueueJobSource(
+                    queue: queue, control: control, owner: "\(host)-\(getpid())-\(index)", visibility: configuration.leaseVisibility
+                ),
+                deliverer: deliverer,
                 composer: composer,
-                owner: "\(host)-\(getpid())-\(index)",
-                visibility: configuration.leaseVisibility,
+                renewalInterval: configuration.leaseVisibility / 3,
+                batchSize: 1,
                 logger: logger
             )
         }

@@ -1,3 +1,4 @@
+import MailTimeDelivery
 import Synchronization
 
 /// Whether the broker's own senders may take new emails (`PAUSE` / `RESUME`), and how many
@@ -5,6 +6,7 @@ import Synchronization
 public final class DeliveryControl: Sendable {
     private let paused = Atomic<Bool>(false)
     private let openConnections = Atomic<Int>(0)
+    private let providers = Mutex<ProviderRouter?>(nil)
 
     public init() {}
 
@@ -14,6 +16,16 @@ public final class DeliveryControl: Sendable {
     /// Pauses or resumes delivery.
     public func setPaused(_ value: Bool) {
         paused.store(value, ordering: .relaxed)
+    }
+
+    /// The SMTP providers the embedded senders use, if any.
+    var router: ProviderRouter? { providers.withLock { $0 } }
+
+    /// Each provider's health, for `STATS`; empty without providers.
+    public var providerHealth: [ProviderHealth] { router?.health ?? [] }
+
+    func attach(_ router: ProviderRouter) {
+        providers.withLock { $0 = router }
     }
 
     /// The number of open connections.

@@ -1,3 +1,4 @@
+import MailTimeDelivery
 import MailTimeMessage
 import MailTimeQueue
 
@@ -36,7 +37,7 @@ enum JobJSON {
     }
 
     /// `STATS`: counts per state, times, and the broker's own figures.
-    static func text(_ stats: QueueStats, paused: Bool, connections: Int) -> String {
+    static func text(_ stats: QueueStats, paused: Bool, connections: Int, providers: [ProviderHealth]) -> String {
         var writer = JSONWriter()
         writer.beginObject()
         for state in JobState.allCases {
@@ -53,6 +54,25 @@ enum JobJSON {
         writer.bool(paused)
         writer.key("connections")
         writer.integer(connections)
+        writer.key("providers")
+        writer.beginArray()
+        for provider in providers {
+            writer.beginObject()
+            writer.key("name")
+            writer.string(provider.name)
+            writer.key("up")
+            writer.bool(provider.isUp)
+            writer.key("sent")
+            writer.integer(provider.sent)
+            writer.key("failures")
+            writer.integer(provider.failures)
+            writer.key("consecutive_failures")
+            writer.integer(provider.consecutiveFailures)
+            writer.key("last_error")
+            if let error = provider.lastError { writer.string(error) } else { writer.null() }
+            writer.endObject()
+        }
+        writer.endArray()
         writer.endObject()
         return String(decoding: writer.bytes, as: UTF8.self)
     }

@@ -1,5 +1,7 @@
 import Configuration
+import Foundation
 import MailTimeBroker
+import MailTimeDelivery
 import MailTimeProtocol
 
 extension BrokerConfiguration {
@@ -33,6 +35,26 @@ extension BrokerConfiguration {
         retryPolicy.maximumDelay = .seconds(config.int(forKey: "retry.max-delay-seconds", default: 3600))
         retryPolicy.maximumAttempts = config.int(forKey: "retry.max-attempts", default: retryPolicy.maximumAttempts)
         retryPolicy.maximumAge = .seconds(config.int(forKey: "retry.max-age-seconds", default: 5 * 86_400))
+        providers = try config.stringArray(forKey: "providers", default: []).map { specification in
+            do {
+                return try ProviderConfiguration(specification: specification, environment: ProcessInfo.processInfo.environment)
+            } catch {
+                throw BrokerConfigurationError("providers: \(error)")
+            }
+        }
+        let strategy = config.string(forKey: "strategy", default: "failover")
+        switch strategy {
+        case "failover":
+            routing.strategy = .failover(temporaryFailuresBeforeNext: try positive(config.int(forKey: "failover.fails-to-next", default: 4), "failover.fails-to-next"))
+        case "balance":
+            routing.strategy = .balance
+        default:
+            throw BrokerConfigurationError("strategy must be failover or balance, not \(strategy)")
+        }
+        routing.failureThreshold = try positive(config.int(forKey: "circuit.failure-threshold", default: routing.failureThreshold), "circuit.failure-threshold")
+        routing.coolDown = .milliseconds(try positive(config.int(forKey: "circuit.cool-down-ms", default: 10_000), "circuit.cool-down-ms"))
+        leaseVisibility = .seconds(try positive(config.int(forKey: "lease-visibility-seconds", default: 60), "lease-visibility-seconds"))
+        shutdownGracePeriod = .seconds(config.int(forKey: "shutdown.grace-seconds", default: 30))
         idempotencyWindow = .seconds(config.int(forKey: "idempotency-window-seconds", default: 86_400))
         historyRetention = .seconds(config.int(forKey: "history-retention-seconds", default: 7 * 86_400))
     }

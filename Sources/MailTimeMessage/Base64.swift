@@ -1,5 +1,5 @@
 /// Base64 (RFC 4648 §4) for attachment content and MIME bodies.
-enum Base64 {
+package enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     private static let values: [UInt8] = {
@@ -9,7 +9,7 @@ enum Base64 {
     }()
 
     /// Encodes `bytes` on one line, or on lines of `lineLength` characters ending in CRLF.
-    static func encode(_ bytes: some Collection<UInt8>, lineLength: Int? = nil) -> [UInt8] {
+    package static func encode(_ bytes: some Collection<UInt8>, lineLength: Int? = nil) -> [UInt8] {
         let input = Array(bytes)
         var output: [UInt8] = []
         output.reserveCapacity((input.count + 2) / 3 * 4 + (lineLength.map { input.count / $0 * 2 + 2 } ?? 0))
@@ -46,7 +46,7 @@ enum Base64 {
     }
 
     /// Decodes padded base64, ignoring ASCII whitespace (so wrapped lines are accepted); nil when malformed.
-    static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
+    package static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
         var output: [UInt8] = []
         output.reserveCapacity(text.count / 4 * 3)
         var chunk: UInt32 = 0

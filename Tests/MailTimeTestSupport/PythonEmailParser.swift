@@ -1,54 +1,59 @@
 import Foundation
 
 /// Parses a message with Python's `email` package (`policy.default`), the real peer the composer must satisfy.
-struct PythonEmailParser {
+public struct PythonEmailParser {
     /// What Python made of the message.
-    struct Parsed: Decodable {
-        struct Mailbox: Decodable, Equatable {
-            var name: String
-            var address: String
+    public struct Parsed: Decodable, Sendable {
+        public struct Mailbox: Decodable, Equatable, Sendable {
+            public var name: String
+            public var address: String
+
+            public init(name: String, address: String) {
+                self.name = name
+                self.address = address
+            }
         }
 
-        struct Part: Decodable {
-            var contentType: String
-            var contentID: String?
-            var filename: String?
-            var disposition: String?
-            var charset: String?
-            var transferEncoding: String?
+        public struct Part: Decodable, Sendable {
+            public var contentType: String
+            public var contentID: String?
+            public var filename: String?
+            public var disposition: String?
+            public var charset: String?
+            public var transferEncoding: String?
             /// Decoded text for text parts that are not attachments.
-            var text: String?
+            public var text: String?
             /// Decoded bytes, base64, for other leaf parts.
-            var base64: String?
-            var isMultipart: Bool
+            public var base64: String?
+            public var isMultipart: Bool
 
-            var bytes: [UInt8]? { base64.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) } }
+            public var bytes: [UInt8]? { base64.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) } }
         }
 
-        var subject: String?
-        var from: [Mailbox]?
-        var to: [Mailbox]?
-        var cc: [Mailbox]?
-        var replyTo: [Mailbox]?
-        var messageID: String?
-        var date: String?
-        var headerNames: [String]
-        var headers: [String: String]
+        public var subject: String?
+        public var from: [Mailbox]?
+        public var to: [Mailbox]?
+        public var cc: [Mailbox]?
+        public var replyTo: [Mailbox]?
+        public var messageID: String?
+        public var date: String?
+        public var headerNames: [String]
+        public var headers: [String: String]
         /// Each header as RFC 2047's own decoder (`email.header.decode_header`) reads it.
-        var decodedHeaders: [String: String]
-        var defects: [String]
-        var parts: [Part]
-        var longestLine: Int
-        var hasBareLineFeed: Bool
+        public var decodedHeaders: [String: String]
+        public var defects: [String]
+        public var parts: [Part]
+        public var longestLine: Int
+        public var hasBareLineFeed: Bool
 
         /// The leaf parts, in order.
-        var leaves: [Part] { parts.filter { !$0.isMultipart } }
+        public var leaves: [Part] { parts.filter { !$0.isMultipart } }
         /// The content types of all parts, depth first.
-        var structure: [String] { parts.map(\.contentType) }
+        public var structure: [String] { parts.map(\.contentType) }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     private static let script = #"""
@@ -103,7 +108,7 @@ struct PythonEmailParser {
         }))
         """#
 
-    static func parse(_ message: [UInt8]) throws -> Parsed {
+    public static func parse(_ message: [UInt8]) throws -> Parsed {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("mailtime-\(UUID().uuidString).eml")
         try Data(message).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }

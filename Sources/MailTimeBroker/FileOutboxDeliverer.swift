@@ -1,0 +1,33 @@
+import Glibc
+import MailTimeDelivery
+import MailTimeMessage
+
+/// Delivers by writing each email as a `.eml` file into a directory (the broker's default when no
+/// SMTP provider is configured). Each file is complete and on disk once delivery returns.
+struct FileOutboxDeliverer: MailDeliverer {
+    let directory: String
+    var name: String { "outbox" }
+
+    init(directory: String) throws {
+        self.directory = directory
+        if mkdir(directory, 0o700) != 0, errno != EEXIST {
+            throw BrokerConfigurationError("cannot create the outbox \(directory): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    func deliver(_ request: DeliveryRequest) async -> DeliveryOutcome {
+        let message: ComposedMessage
+        do {
+            message = try request.composer.compose(request.email)
+        } catch {
+            return .fail(DeliveryFailureReport(code: "COMPOSE_FAILED", text: "\(error.code.name): \(error.message)"), recipients: [])
+        }
+        let path = "\(directory)/\(request.id).eml"
+        do {
+            try FileSync.writeAtomically(message.bytes, to: path, mode: 0o600)
+        } catch {
+            return .retry(DeliveryFailureReport(code: "OUTBOX_WRITE", text: "cannot write \(path): \(error)", provider: name), recipients: [], delay: nil, provider: nil)
+        }
+        return .sent(request.recipients.map { RecipientOutcome(address: $0.address, accepted: true, code: 250, reply: "written to \(path)") })
+    }
+}

@@ -1,0 +1,73 @@
+import MailTimeDelivery
+import MailTimeQueue
+
+/// The embedded senders' ``JobSource``: the broker's own queue. Leases nothing while delivery is paused.
+struct QueueJobSource: JobSource {
+    let queue: MailQueue
+    let control: DeliveryControl
+    let owner: String
+    let visibility: Duration
+
+    /// How long an idle sender waits before looking for due emails again.
+    static let idlePause: Duration = .milliseconds(100)
+
+    func lease(maximum: Int) async throws -> [DeliveryJob] {
+        guard !control.isPaused else { return [] }
+        return try await queue.lease(maximum: maximum, visibility: visibility, owner: owner).map { leased in
+            DeliveryJob(
+                id: leased.job.id.description,
+                token: leased.token,
+                attempt: leased.job.attempts,
+                pinnedProvider: leased.job.providerIndex,
+                payload: leased.payload,
+                settledRecipients: Set(leased.job.recipientResults.map(RecipientOutcome.init).filter(\.isSettled).map(\.address))
+            )
+        }
+    }
+
+    func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async throws {
+        let id = try jobID(job)
+        switch outcome {
+        case .sent(let recipients):
+            try await queue.complete(id, token: job.token, results: recipients.map(RecipientResult.init))
+        case .retry(let failure, let recipients, let delay, let provider):
+            try await queue.retryLater(
+                id, token: job.token, error: DeliveryFailure(failure), results: recipients.map(RecipientResult.init),
+                delay: delay, providerIndex: provider
+            )
+        case .fail(let failure, let recipients):
+            try await queue.fail(id, token: job.token, error: DeliveryFailure(failure), results: recipients.map(RecipientResult.init))
+        }
+    }
+
+    func renew(_ job: DeliveryJob) async throws -> Bool {
+        try await queue.touch(try jobID(job), token: job.token, extendBy: visibility).cancelRequested
+    }
+
+    func waitForWork() async {
+        try? await Task.sleep(for: Self.idlePause)
+    }
+
+    private func jobID(_ job: DeliveryJob) throws -> JobID {
+        guard let id = JobID(job.id) else { throw QueueError(.invalidArgument, "not a job id: \(job.id)") }
+        return id
+    }
+}
+
+extension RecipientOutcome {
+    init(_ result: RecipientResult) {
+        self.init(address: result.address, accepted: result.accepted, code: result.replyCode, reply: result.reply)
+    }
+}
+
+extension RecipientResult {
+    init(_ outcome: RecipientOutcome) {
+        self.init(address: outcome.address, accepted: outcome.accepted, replyCode: outcome.code, reply: outcome.reply)
+    }
+}
+
+extension DeliveryFailure {
+    init(_ report: DeliveryFailureReport) {
+        self.init(code: report.code, text: report.text, provider: report.provider)
+    }
+}

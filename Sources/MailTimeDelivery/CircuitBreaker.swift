@@ -1,0 +1,65 @@
+/// Whether a provider may be used: after `threshold` provider failures in a row it is down for a
+/// cool-down (doubling on each failed probe, up to a maximum), then one attempt probes it; a success
+/// brings it back (as Postfix does with a dead destination).
+struct CircuitBreaker: Sendable {
+    enum State: Hashable, Sendable {
+        case up
+        /// Down until the instant; then one caller may probe.
+        case down(until: ContinuousClock.Instant)
+        /// A probe is in flight; others stay away.
+        case probing
+    }
+
+    let threshold: Int
+    let coolDown: Duration
+    let maximumCoolDown: Duration
+    private(set) var state = State.up
+    private(set) var consecutiveFailures = 0
+    private var currentCoolDown: Duration
+
+    init(threshold: Int, coolDown: Duration, maximumCoolDown: Duration) {
+        self.threshold = max(1, threshold)
+        self.coolDown = coolDown
+        self.maximumCoolDown = maximumCoolDown
+        self.currentCoolDown = coolDown
+    }
+
+    /// Whether a send may go now; when the cool-down is over, the first caller becomes the probe.
+    mutating func permitsAttempt(at now: ContinuousClock.Instant) -> Bool {
+        switch state {
+        case .up:
+            return true
+        case .down(let until) where now >= until:
+            state = .probing
+            return true
+        case .down, .probing:
+            return false
+        }
+    }
+
+    /// Whether the provider counts as healthy (for `STATS`).
+    var isUp: Bool { state == .up }
+
+    mutating func recordSuccess() {
+        state = .up
+        consecutiveFailures = 0
+        currentCoolDown = coolDown
+    }
+
+    /// A provider failure; returns whether this took the provider down.
+    @discardableResult
+    mutating func recordFailure(at now: ContinuousClock.Instant) -> Bool {
+        consecutiveFailures += 1
+        switch state {
+        case .probing:
+            currentCoolDown = min(currentCoolDown * 2, maximumCoolDown)
+            state = .down(until: now + currentCoolDown)
+            return true
+        case .up where consecutiveFailures >= threshold:
+            state = .down(until: now + currentCoolDown)
+            return true
+        default:
+            return false
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// A leased email, from the queue in the broker or over the protocol.
+public struct DeliveryJob: Sendable {
+    public var id: String
+    /// The lease's fencing token.
+    public var token: UInt64
+    /// Attempts made, this one included.
+    public var attempt: Int
+    /// The provider an earlier attempt pinned the email to.
+    public var pinnedProvider: Int?
+    /// The email as stored: JSON.
+    public var payload: [UInt8]
+    /// Recipients settled by earlier attempts (accepted, or refused for good): not sent to again.
+    public var settledRecipients: Set<String>
+    /// When it was leased.
+    public var leasedAt: ContinuousClock.Instant
+
+    public init(
+        id: String,
+        token: UInt64,
+        attempt: Int,
+        pinnedProvider: Int?,
+        payload: [UInt8],
+        settledRecipients: Set<String>,
+        leasedAt: ContinuousClock.Instant = .now
+    ) {
+        self.id = id
+        self.token = token
+        self.attempt = attempt
+        self.pinnedProvider = pinnedProvider
+        self.payload = payload
+        self.settledRecipients = settledRecipients
+        self.leasedAt = leasedAt
+    }
+}

@@ -1,0 +1,20 @@
+/// Where a sender gets emails and reports what happened: the queue itself inside the broker, or
+/// the broker's worker commands over the protocol for a separate sender process.
+public protocol JobSource: Sendable {
+    /// Leases up to `maximum` due emails; empty when none is due.
+    func lease(maximum: Int) async throws -> [DeliveryJob]
+    /// Records the outcome of an attempt.
+    func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async throws
+    /// Extends the lease; returns whether a cancel arrived for the email. Throws when the lease was lost.
+    func renew(_ job: DeliveryJob) async throws -> Bool
+    /// Waits a little for emails to become due (or returns at once when some may be).
+    func waitForWork() async
+}
+
+extension RecipientOutcome {
+    /// Whether a stored result settles the recipient: accepted, or refused with a permanent reply
+    /// that is not a policy (5.7.x) refusal another provider might not make.
+    public var isSettled: Bool {
+        accepted || ((500..<600).contains(code) && !reply.hasPrefix("5.7."))
+    }
+}

@@ -1,0 +1,217 @@
+import Logging
+import MailTimeMessage
+import MailTimeSMTP
+import Synchronization
+
+/// Delivers through SMTP providers by a ``DeliveryStrategy``, moving on to the next provider when
+/// one fails and keeping failing providers out for a while (a circuit breaker per provider).
+public final class ProviderRouter: MailDeliverer {
+    /// How providers are chosen and when one is taken out.
+    public struct Configuration: Sendable {
+        public var strategy: DeliveryStrategy
+        /// Provider failures in a row that take a provider down.
+        public var failureThreshold: Int
+        /// How long a provider stays down before one attempt probes it; doubles after each failed probe.
+        public var coolDown: Duration
+        /// The longest cool-down.
+        public var maximumCoolDown: Duration
+
+        public init(
+            strategy: DeliveryStrategy = .failover(temporaryFailuresBeforeNext: 4),
+            failureThreshold: Int = 3,
+            coolDown: Duration = .seconds(10),
+            maximumCoolDown: Duration = .seconds(300)
+        ) {
+            self.strategy = strategy
+            self.failureThreshold = failureThreshold
+            self.coolDown = coolDown
+            self.maximumCoolDown = maximumCoolDown
+        }
+    }
+
+    public var name: String { "smtp" }
+    private let providers: [SMTPProvider]
+    private let configuration: Configuration
+    private let logger: Logger
+    /// The smooth weighted round-robin's current weights (nginx's algorithm).
+    private let balance: Mutex<[Int]>
+
+    public init(providers: [ProviderConfiguration], configuration: Configuration = Configuration(), logger: Logger) throws {
+        precondition(!providers.isEmpty, "a router needs at least one provider")
+        self.providers = try providers.enumerated().map { index, provider in
+            try SMTPProvider(
+                index: index,
+                configuration: provider,
+                breaker: CircuitBreaker(
+                    threshold: configuration.failureThreshold,
+                    coolDown: configuration.coolDown,
+                    maximumCoolDown: configuration.maximumCoolDown
+                ),
+                logger: logger
+            )
+        }
+        self.configuration = configuration
+        self.logger = logger
+        self.balance = Mutex(Array(repeating: 0, count: providers.count))
+    }
+
+    /// Each provider's health, in configuration order.
+    public var health: [ProviderHealth] { providers.map(\.health) }
+
+    /// Connects to each provider (EHLO, TLS, AUTH) and takes the broken ones out until they recover.
+    public func checkProviders() async {
+        await withTaskGroup(of: Void.self) { group in
+            for provider in providers {
+                group.addTask {
+                    do {
+                        try await provider.pool.probe()
+                        self.logger.info("provider ready", metadata: ["provider": "\(provider.name)"])
+                    } catch {
+                        let failure = DeliveryFailureReport(code: "SMTP_PROVIDER", text: "\(error)", provider: provider.name)
+                        for _ in 0..<self.configuration.failureThreshold { provider.recordProviderFailure(failure) }
+                        self.logger.error(
+                            "provider is not usable; it is skipped until it recovers",
+                            metadata: ["provider": "\(provider.name)", "error": "\(error)"]
+                        )
+                    }
+                }
+            }
+        }
+    }
+
+    /// Closes every provider's connections.
+    public func shutdown() async {
+        for provider in providers { await provider.pool.shutdown() }
+    }
+
+    public func deliver(_ request: DeliveryRequest) async -> DeliveryOutcome {
+        var lastFailure: DeliveryFailureReport?
+        for index in candidates(pinned: request.pinnedProvider) {
+            let provider = providers[index]
+            guard provider.permitsAttempt() else { continue }
+            let message: ComposedMessage
+            do {
+                message = try request.compose(defaultFrom: provider.defaultFrom)
+            } catch {
+                return .fail(DeliveryFailureReport(code: "COMPOSE_FAILED", text: "\(error.code.name): \(error.message)"), recipients: [])
+            }
+            await provider.waitForSlot()
+            do {
+                let result = try await provider.pool.send(message, envelope: SMTPEnvelope(sender: message.from, recipients: request.recipients))
+                return settle(result, request: request, provider: provider)
+            } catch {
+                let failure = report(error, provider: provider)
+                if error.kind == .provider || error.code == .serviceNotAvailable {
+                    // The provider's own fault (or it is closing sessions): the next provider, at once.
+                    if provider.recordProviderFailure(failure) {
+                        logger.warning("provider is down", metadata: ["provider": "\(provider.name)", "error": "\(error)"])
+                    }
+                    lastFailure = failure
+                    continue
+                }
+                provider.recordRefusal(failure)
+                if error.kind == .permanent {
+                    return .fail(failure, recipients: [])
+                }
+                return .retry(failure, recipients: [], delay: nil, provider: pinAfterTemporaryFailure(request, provider: index))
+            }
+        }
+        let failure = lastFailure ?? DeliveryFailureReport(code: "NO_PROVIDER", text: "every provider is down; waiting for one to recover")
+        return .retry(failure, recipients: [], delay: nil, provider: nil)
+    }
+
+    // MARK: - Choosing providers
+
+    /// The providers to try, best first.
+    private func candidates(pinned: Int?) -> [Int] {
+        let count = providers.count
+        switch configuration.strategy {
+        case .failover:
+            let first = pinned.map { (($0 % count) + count) % count } ?? 0
+            return (0..<count).map { (first + $0) % count }
+        case .balance:
+            let chosen = nextBalanced()
+            return [chosen] + (0..<count).filter { $0 != chosen }
+        }
+    }
+
+    /// Smooth weighted round-robin over the providers that are up.
+    private func nextBalanced() -> Int {
+        let up = providers.map { $0.health.isUp }
+        return balance.withLock { current in
+            var total = 0
+            var best: Int?
+            for (index, provider) in providers.enumerated() where up[index] || !up.contains(true) {
+                let weight = max(1, provider.configuration.weight)
+                current[index] += weight
+                total += weight
+                if best == nil || current[index] > current[best!] { best = index }
+            }
+            current[best!] -= total
+            return best!
+        }
+    }
+
+    /// Under failover, where the email's next attempt goes after a temporary failure at `provider`.
+    private func pinAfterTemporaryFailure(_ request: DeliveryRequest, provider: Int) -> Int? {
+        guard case .failover(let limit) = configuration.strategy else { return nil }
+        if limit > 0 && request.attempt % limit == 0 {
+            return (provider + 1) % providers.count
+        }
+        return provider
+    }
+
+    // MARK: - Outcomes
+
+    private func settle(_ result: SMTPDeliveryResult, request: DeliveryRequest, provider: SMTPProvider) -> DeliveryOutcome {
+        let outcomes = result.recipients.map { recipient -> RecipientOutcome in
+            switch recipient.outcome {
+            case .accepted(let reply):
+                return RecipientOutcome(address: recipient.recipient.address, accepted: true, code: reply.code, reply: Self.text(reply))
+            case .failed(let error):
+                return RecipientOutcome(
+                    address: recipient.recipient.address, accepted: false,
+                    code: error.reply?.code ?? 0, reply: error.reply.map(Self.text) ?? error.message
+                )
+            }
+        }
+        let accepted = result.accepted.count
+        if accepted > 0 {
+            provider.recordSuccess()
+        }
+        let unsettled = result.failed.filter { $0.failure?.kind != .permanent }
+        guard let first = unsettled.first?.failure else {
+            if accepted == 0 {
+                let failure = DeliveryFailureReport(
+                    code: "SMTP_PERMANENT", text: "every recipient was refused: \(outcomes.map { "\($0.address) \($0.code) \($0.reply)" }.joined(separator: "; "))",
+                    provider: provider.name
+                )
+                provider.recordRefusal(failure)
+                return .fail(failure, recipients: outcomes)
+            }
+            return .sent(outcomes)
+        }
+        let failure = DeliveryFailureReport(
+            code: first.kind == .provider ? "SMTP_PROVIDER" : "SMTP_TEMPORARY",
+            text: "\(unsettled.count) recipient(s) not yet accepted: \(first.message)",
+            provider: provider.name
+        )
+        if accepted == 0 { provider.recordRefusal(failure) }
+        let pin = first.kind == .provider ? (provider.index + 1) % providers.count : pinAfterTemporaryFailure(request, provider: provider.index)
+        return .retry(failure, recipients: outcomes, delay: first.kind == .provider && providers.count > 1 ? .zero : nil, provider: pin)
+    }
+
+    private func report(_ error: SMTPError, provider: SMTPProvider) -> DeliveryFailureReport {
+        let code = switch error.kind {
+        case .temporary: "SMTP_TEMPORARY"
+        case .permanent: "SMTP_PERMANENT"
+        case .provider: "SMTP_PROVIDER"
+        }
+        return DeliveryFailureReport(code: code, text: "\(error.code): \(error.message)", provider: provider.name)
+    }
+
+    /// A reply as stored per recipient: enhanced status code and text.
+    private static func text(_ reply: SMTPReply) -> String {
+        ([reply.enhancedStatusCode?.description].compactMap { $0 } + [reply.text]).joined(separator: " ")
+    }
+}

@@ -1,0 +1,188 @@
+import Logging
+import MailTimeTLS
+import NIOCore
+import NIOTLS
+
+/// The channel end of an SMTP session: reads replies, feeds them to ``SMTPClientStateMachine``
+/// and performs its actions (writes, STARTTLS, timers, completing promises).
+final class SMTPClientHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = SMTPRequest
+    typealias OutboundOut = ByteBuffer
+
+    private var stateMachine: SMTPClientStateMachine
+    private var parser = SMTPReplyParser()
+    private var received = ByteBuffer()
+    private var session: EventLoopPromise<SMTPCapabilities>?
+    private var request: SMTPRequest?
+    private var replyTimer: Scheduled<Void>?
+    private let configuration: SMTPClientConfiguration
+    private let tlsContext: TLSContext?
+    private let logger: Logger
+
+    init(
+        configuration: SMTPClientConfiguration,
+        tlsContext: TLSContext?,
+        session: EventLoopPromise<SMTPCapabilities>,
+        logger: Logger
+    ) {
+        self.stateMachine = SMTPClientStateMachine(configuration: configuration)
+        self.configuration = configuration
+        self.tlsContext = tlsContext
+        self.session = session
+        self.logger = logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        armReplyTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { armReplyTimer(context: context) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        received.writeBuffer(&bytes)
+        do {
+            while let reply = try parser.next(from: &received) {
+                logger.trace("SMTP reply", metadata: ["smtp.reply": "\(reply)"])
+                perform(stateMachine.replyReceived(reply), context: context)
+                guard context.channel.isActive else { return }
+            }
+        } catch {
+            perform(stateMachine.failed(error), context: context)
+        }
+        received.discardReadBytes()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let request = unwrapOutboundIn(data)
+        promise?.succeed(())
+        guard self.request == nil else {
+            request.fail(SMTPError(.connectionUnusable, "the connection is busy with another request"))
+            return
+        }
+        guard context.channel.isActive, session == nil else {
+            request.fail(SMTPError(.connectionUnusable, "the connection is closed"))
+            return
+        }
+        self.request = request
+        switch request {
+        case .send(let transaction, _): perform(stateMachine.startTransaction(transaction), context: context)
+        case .checkLiveness: perform(stateMachine.checkLiveness(), context: context)
+        case .quit: perform(stateMachine.quit(), context: context)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+            perform(stateMachine.tlsEstablished(), context: context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        perform(stateMachine.failed(Self.smtpError(error)), context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        perform(stateMachine.connectionClosed(), context: context)
+        replyTimer?.cancel()
+        context.fireChannelInactive()
+    }
+
+    // MARK: - Actions
+
+    private func perform(_ action: SMTPClientStateMachine.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none:
+            break
+        case .write(let commands):
+            var buffer = context.channel.allocator.buffer(capacity: 256)
+            for command in commands {
+                logger.trace("SMTP command", metadata: ["smtp.command": "\(command)"])
+                command.write(into: &buffer)
+            }
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        case .writeData(let data):
+            context.writeAndFlush(wrapOutboundOut(data.buffer), promise: nil)
+        case .startTLS:
+            startTLS(context: context)
+        case .sessionReady(let capabilities):
+            session?.succeed(capabilities)
+            session = nil
+        case .transactionCompleted(let result):
+            if case .send(_, let promise) = request.take() { promise.succeed(result) }
+        case .transactionFailed(let error):
+            request.take()?.fail(error)
+        case .livenessConfirmed:
+            if case .checkLiveness(let promise) = request.take() { promise.succeed(()) }
+        case .close(let error):
+            close(error, context: context)
+        }
+        armReplyTimer(context: context)
+    }
+
+    private func startTLS(context: ChannelHandlerContext) {
+        // RFC 3207 §5: anything after the 220 was sent before TLS, so an attacker may have put it there.
+        guard !parser.hasPartialReply(in: received) else {
+            perform(stateMachine.failed(SMTPError(.startTLSInjection, "the server sent plaintext after its 220 reply to STARTTLS")), context: context)
+            return
+        }
+        do {
+            guard let tlsContext else {
+                throw SMTPError(.invalidConfiguration, "STARTTLS without a TLS context")
+            }
+            let handler = try TLSHandler(
+                tlsContext: tlsContext,
+                serverHostname: configuration.tlsServerName ?? configuration.host,
+                handshakeTimeout: TimeAmount(configuration.timeouts.command),
+                logger: logger
+            )
+            try context.pipeline.syncOperations.addHandler(handler, position: .first)
+        } catch {
+            perform(stateMachine.failed(Self.smtpError(error)), context: context)
+        }
+    }
+
+    private func close(_ error: SMTPError?, context: ChannelHandlerContext) {
+        replyTimer?.cancel()
+        replyTimer = nil
+        let failure = error ?? SMTPError(.connectionClosed, "the connection closed")
+        if let error { logger.debug("SMTP connection failed", metadata: ["smtp.error": "\(error)"]) }
+        session?.fail(failure)
+        session = nil
+        switch request.take() {
+        case .quit(let promise)?: promise.succeed(())
+        case let request?: request.fail(failure)
+        case nil: break
+        }
+        context.close(promise: nil)
+    }
+
+    private func armReplyTimer(context: ChannelHandlerContext) {
+        replyTimer?.cancel()
+        replyTimer = nil
+        guard let (step, bodySize) = stateMachine.awaitedStep else { return }
+        let limit = configuration.timeouts.limit(for: step, bodySize: bodySize)
+        replyTimer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: TimeAmount(limit)) { [weak self] in
+            guard let self else { return }
+            self.perform(self.stateMachine.timedOut(), context: context)
+        }
+    }
+
+    static func smtpError(_ error: any Error) -> SMTPError {
+        switch error {
+        case let error as SMTPError:
+            return error
+        case let error as TLSError where error.code == .uncleanShutdown:
+            return SMTPError(.connectionClosed, "the server closed the TLS connection without close_notify")
+        case let error as TLSError:
+            return SMTPError(.tlsFailed, "TLS failed: \(error)")
+        default:
+            return SMTPError(.connectionFailed, "the connection failed: \(error)")
+        }
+    }
+}
