@@ -212,6 +212,16 @@ let package = Package(
             dependencies: ["MailTimeMessage", "MailTimeTestSupport"]
         ),
         .testTarget(
+            name: "MailTimeDeliveryTests",
+            dependencies: [
+                "MailTimeDelivery",
+                "MailTimeSMTP",
+                "MailTimeMessage",
+                "MailTimeTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "MailTimeSMTPTests",
             dependencies: [
                 "MailTimeSMTP",
