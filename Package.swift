@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(
             url: "https://github.com/apple/swift-configuration",
             from: "1.4.0",
@@ -75,6 +77,7 @@ let package = Package(
             name: "MailTimeBroker",
             dependencies: [
                 "MailTimeDelivery",
+                .product(name: "Metrics", package: "swift-metrics"),
                 "MailTimeProtocol",
                 "MailTimeQueue",
                 "MailTimeTLS",
@@ -83,6 +86,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -104,10 +108,13 @@ let package = Package(
         .executableTarget(
             name: "MailTimeCLI",
             dependencies: [
+                "MailTimeDelivery",
+                "MailTimeSMTP",
                 "MailTimeClient",
                 "MailTimeMessage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // `mailtimed`: the broker daemon (configuration, logging, graceful shutdown).
@@ -116,6 +123,8 @@ let package = Package(
             dependencies: [
                 "MailTimeBroker",
                 "MailTimeDelivery",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 "MailTimeProtocol",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -145,12 +154,14 @@ let package = Package(
                 "MailTimeMessage",
                 "MailTimeSMTP",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // `mailtime-bench`: benchmarks, and the store's crash-test writer.
         .executableTarget(
             name: "MailTimeBench",
             dependencies: [
+                "MailTimeClient",
                 "MailTimeQueue",
                 "MailTimeMessage",
                 "MailTimeSMTP",
@@ -197,7 +208,9 @@ let package = Package(
                 "MailTimeClient",
                 "MailTimeMessage",
                 "MailTimeBroker",
+                "MailTimeDelivery",
                 "MailTimeTLS",
+                "MailTimeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -217,6 +230,17 @@ let package = Package(
                 "MailTimeDelivery",
                 "MailTimeSMTP",
                 "MailTimeMessage",
+                "MailTimeTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // End-to-end: the real mailtimed, mailtime and mailtime-bench binaries against real SMTP servers.
+        .testTarget(
+            name: "MailTimeEndToEndTests",
+            dependencies: [
+                "MailTimeClient",
+                "MailTimeMessage",
+                "MailTimeTLS",
                 "MailTimeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]

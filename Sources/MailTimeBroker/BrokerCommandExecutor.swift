@@ -1,3 +1,4 @@
+import MailTimeMessage
 import MailTimeProtocol
 import MailTimeQueue
 
@@ -115,12 +116,24 @@ struct BrokerCommandExecutor: Sendable {
         return id
     }
 
-    /// A `JOB` line of a `LEASE` reply: the lease and the stored email, embedded as it is.
+    /// A `JOB` line of a `LEASE` reply: the lease, the recipients already settled (when there are
+    /// any), and the stored email, embedded as it is.
     static func leaseLine(_ leased: LeasedJob) -> String {
         let job = leased.job
         let provider = job.providerIndex.map(String.init) ?? "null"
-        return #"JOB {"id":"\#(job.id)","token":\#(leased.token),"attempts":\#(job.attempts),"provider":\#(provider),"deadline":\#(job.lease!.deadline.millisecondsSince1970),"email":"#
-            + String(decoding: leased.payload, as: UTF8.self) + "}"
+        return #"JOB {"id":"\#(job.id)","token":\#(leased.token),"attempts":\#(job.attempts),"provider":\#(provider),"deadline":\#(job.lease!.deadline.millisecondsSince1970),"#
+            + settledField(job.settledRecipients)
+            + #""email":"# + String(decoding: leased.payload, as: UTF8.self) + "}"
+    }
+
+    /// `"settled":[…],` for a `JOB` line, or nothing when no recipient is settled.
+    private static func settledField(_ addresses: [String]) -> String {
+        guard !addresses.isEmpty else { return "" }
+        var writer = JSONWriter()
+        writer.beginArray()
+        for address in addresses { writer.string(address) }
+        writer.endArray()
+        return #""settled":"# + String(decoding: writer.bytes, as: UTF8.self) + ","
     }
 
     /// The protocol error for a queue error (the codes match), or `STORAGE` for anything else.

@@ -45,6 +45,10 @@ public struct BrokerConfiguration: Sendable {
     public var providers: [ProviderConfiguration] = []
     /// How providers are chosen, and when a failing one is taken out.
     public var routing = ProviderRouter.Configuration()
+    /// Whether every email to a single recipient is folded, not only those that ask (`"fold": true`). Default off.
+    public var foldsEveryEmail = false
+    /// The folding window, subject and delimiter.
+    public var folding = EmailFolding()
     /// How long a graceful shutdown waits for sends in flight. Default 30 s.
     public var shutdownGracePeriod: Duration = .seconds(30)
     /// Retry policy, idempotency window and history retention of the queue.

@@ -11,7 +11,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// The broker as a service: the durable queue, the TLS listener speaking the MailTime protocol,
-/// and the embedded senders.
+/// and the embedded senders. It keeps the queue's gauges current for swift-metrics (``MetricsServer``
+/// serves them when the process bootstrapped a backend).
 ///
 /// On graceful shutdown (SIGTERM, SIGINT through a `ServiceGroup`) it stops accepting, stops the
 /// senders taking new emails, answers the requests already in flight, closes the connections and
@@ -60,6 +61,7 @@ public final class BrokerServer: Service, Sendable {
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await hub.run(queue.events) }
             tasks.addTask { [logger] in await Self.maintain(queue, every: .seconds(60), logger: logger) }
+            tasks.addTask { [logger] in await QueueMetrics().run(queue, every: .seconds(5), logger: logger) }
             // The senders stop on their own cancellation only, after the connections are drained.
             let sending = Task {
                 await withTaskGroup(of: Void.self) { group in
@@ -217,6 +219,7 @@ public final class BrokerServer: Service, Sendable {
                 composer: composer,
                 renewalInterval: configuration.leaseVisibility / 3,
                 batchSize: 1,
+                folding: configuration.folding,
                 logger: logger
             )
         }

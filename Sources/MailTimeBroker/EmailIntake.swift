@@ -11,11 +11,15 @@ struct EmailIntake: Sendable {
     let defaultFrom: EmailAddress?
     let maximumSendAhead: Duration
     let clock: QueueClock
+    let foldsEveryEmail: Bool
+    let foldingWindow: Duration
 
     init(configuration: BrokerConfiguration, clock: QueueClock) throws(BrokerConfigurationError) {
         limits = Email.Limits(maximumSize: configuration.maximumEmailSize)
         maximumSendAhead = configuration.maximumSendAhead
         self.clock = clock
+        foldsEveryEmail = configuration.foldsEveryEmail
+        foldingWindow = configuration.folding.window
         if let from = configuration.defaultFrom {
             do {
                 defaultFrom = try EmailAddress(from)
@@ -52,11 +56,20 @@ struct EmailIntake: Sendable {
         if email.messageID == nil {
             email.messageID = Email.generateMessageID(domain: from.domain)
         }
+        // A foldable email waits out the window for others to the same recipient. One scheduled
+        // for later never folds into an earlier one.
+        var foldKey: String?
+        let recipients = email.recipients
+        if email.fold || foldsEveryEmail, recipients.count == 1, notBefore.map({ $0 <= clock.now() }) ?? true {
+            foldKey = recipients[0].localPart + "@" + recipients[0].domain.lowercased()
+            notBefore = clock.now() + foldingWindow
+        }
         return NewJob(
             payload: email.jsonBytes(),
             priority: email.priority,
             notBefore: notBefore,
-            idempotencyKey: email.idempotencyKey
+            idempotencyKey: email.idempotencyKey,
+            foldKey: foldKey
         )
     }
 }

@@ -7,6 +7,8 @@ import MailTimeMessage
 struct FileOutboxDeliverer: MailDeliverer {
     let directory: String
     var name: String { "outbox" }
+    /// Counted as the provider `outbox`.
+    private let metrics = ProviderMetrics(provider: "outbox")
 
     init(directory: String) throws {
         self.directory = directory
@@ -16,6 +18,13 @@ struct FileOutboxDeliverer: MailDeliverer {
     }
 
     func deliver(_ request: DeliveryRequest) async -> DeliveryOutcome {
+        let start = ContinuousClock.now
+        let outcome = write(request)
+        metrics.recordAttempt(ProviderMetrics.Outcome(outcome), duration: .now - start)
+        return outcome
+    }
+
+    private func write(_ request: DeliveryRequest) -> DeliveryOutcome {
         let message: ComposedMessage
         do {
             message = try request.composer.compose(request.email)

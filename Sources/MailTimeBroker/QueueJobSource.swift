@@ -13,16 +13,19 @@ struct QueueJobSource: JobSource {
 
     func lease(maximum: Int) async throws -> [DeliveryJob] {
         guard !control.isPaused else { return [] }
-        return try await queue.lease(maximum: maximum, visibility: visibility, owner: owner).map { leased in
-            DeliveryJob(
-                id: leased.job.id.description,
-                token: leased.token,
-                attempt: leased.job.attempts,
-                pinnedProvider: leased.job.providerIndex,
-                payload: leased.payload,
-                settledRecipients: Set(leased.job.recipientResults.map(RecipientOutcome.init).filter(\.isSettled).map(\.address))
-            )
-        }
+        return try await queue.lease(maximum: maximum, visibility: visibility, owner: owner, folding: true).map(Self.deliveryJob)
+    }
+
+    private static func deliveryJob(_ leased: LeasedJob) -> DeliveryJob {
+        DeliveryJob(
+            id: leased.job.id.description,
+            token: leased.token,
+            attempt: leased.job.attempts,
+            pinnedProvider: leased.job.providerIndex,
+            payload: leased.payload,
+            settledRecipients: Set(leased.job.settledRecipients),
+            folded: leased.folded.map(deliveryJob)
+        )
     }
 
     func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async throws {

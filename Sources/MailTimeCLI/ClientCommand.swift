@@ -23,15 +23,8 @@ extension ClientCommand {
             }
             try await client.close()
         } catch {
-            throw Self.exit(error)
+            throw ExitCode.reporting(error)
         }
-    }
-
-    /// Prints `error: <CODE> <message>` to stderr; the exit code is 1 when the broker refused
-    /// the request, 2 when it could not be reached or understood.
-    static func exit(_ error: MailTimeClientError) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(error.code.name) \(error.message)\n".utf8))
-        return ExitCode(error.isBrokerReply ? 1 : 2)
     }
 
     /// Writes a line to stdout at once (output may be piped and read as it comes).

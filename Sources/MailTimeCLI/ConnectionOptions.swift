@@ -47,10 +47,22 @@ struct ConnectionOptions: ParsableArguments {
 
     /// A connected, authenticated client.
     func connect() async throws(MailTimeClientError) -> MailTimeClient {
-        var logger = Logger(label: "mailtime", factory: { StreamLogHandler.standardError(label: $0) })
-        logger.logLevel = verbose ? .debug : .warning
         let (host, port) = try address()
-        return try await MailTimeClient.connect(host: host, port: port, tls: try trust(), token: try resolvedToken(), logger: logger)
+        return try await MailTimeClient.connect(host: host, port: port, tls: try trust(), token: try resolvedToken(), logger: logger())
+    }
+
+    /// A pool of `size` authenticated connections, each opened when first needed and reopened with
+    /// backoff when lost.
+    func pool(size: Int, logger: Logger) throws(MailTimeClientError) -> MailTimeClientPool {
+        let (host, port) = try address()
+        return try MailTimeClientPool(host: host, port: port, tls: try trust(), token: try resolvedToken(), size: size, logger: logger)
+    }
+
+    /// A logger to stderr at `level`, or at debug with --verbose.
+    func logger(level: Logger.Level = .warning) -> Logger {
+        var logger = Logger(label: "mailtime", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = verbose ? .debug : level
+        return logger
     }
 
     /// The broker's host and port: from the flags, else from MAILTIME_URL, else the defaults.

@@ -31,6 +31,7 @@ struct MailTimeCommand: AsyncParsableCommand {
             ResumeCommand.self,
             EventsCommand.self,
             PingCommand.self,
+            SenderCommand.self,
         ]
     )
 }

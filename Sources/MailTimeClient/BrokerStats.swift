@@ -2,6 +2,33 @@ import MailTimeMessage
 
 /// The queue at a glance, as `STATS` reports it.
 public struct BrokerStats: Hashable, Sendable {
+    /// How one of the broker's SMTP providers is doing.
+    public struct Provider: Hashable, Sendable {
+        /// The provider's name from its configuration.
+        public var name: String
+        /// Whether it is in use; false while its circuit breaker keeps it out after failures.
+        public var isUp: Bool
+        /// Emails it accepted.
+        public var sent: Int
+        /// Attempts through it that failed.
+        public var failures: Int
+        /// Failures of the provider itself in a row (connection, TLS, authentication).
+        public var consecutiveFailures: Int
+        /// The last failure's text, if any.
+        public var lastError: String?
+
+        /// Reads `{"name","up","sent","failures","consecutive_failures","last_error"}`.
+        init?(_ value: JSONValue) {
+            guard let name = value["name"]?.stringValue else { return nil }
+            self.name = name
+            isUp = value["up"]?.boolValue ?? false
+            sent = value["sent"]?.integerValue.map(Int.init) ?? 0
+            failures = value["failures"]?.integerValue.map(Int.init) ?? 0
+            consecutiveFailures = value["consecutive_failures"]?.integerValue.map(Int.init) ?? 0
+            lastError = value["last_error"]?.stringValue
+        }
+    }
+
     /// How many jobs are in each state.
     public var counts: [JobStatus.State: Int]
     /// How long the oldest ready email has waited, in milliseconds.
@@ -14,6 +41,8 @@ public struct BrokerStats: Hashable, Sendable {
     public var isPaused: Bool
     /// Open connections.
     public var connections: Int
+    /// The embedded senders' SMTP providers, in configuration order; empty when they deliver to the outbox.
+    public var providers: [Provider]
     /// The JSON object as the broker sent it.
     public var json: String
 
@@ -38,6 +67,7 @@ public struct BrokerStats: Hashable, Sendable {
         nextLeaseDeadline = value["next_lease_deadline"]?.integerValue
         isPaused = value["paused"]?.boolValue ?? false
         connections = value["connections"]?.integerValue.map(Int.init) ?? 0
+        providers = value["providers"]?.arrayValue?.compactMap(Provider.init) ?? []
         json = text
     }
 }

@@ -12,6 +12,8 @@ public struct LeasedEmail: Hashable, Sendable {
     public var provider: Int?
     /// The lease's end, in Unix milliseconds.
     public var deadline: Int64
+    /// Recipients earlier attempts settled (accepted, or refused for good): do not send to them again.
+    public var settledRecipients: [String]
     /// The stored email, as JSON exactly as the broker sent it: validated, normalised, with a `message_id`.
     public var email: [UInt8]
 
@@ -39,6 +41,18 @@ public struct LeasedEmail: Hashable, Sendable {
         attempts = value["attempts"]?.integerValue.map(Int.init) ?? 0
         provider = value["provider"]?.integerValue.map(Int.init)
         self.deadline = deadline
+        settledRecipients = try Self.settledRecipients(value["settled"])
         self.email = Array(email)
+    }
+
+    /// The `settled` field: an array of addresses, or nothing when none is settled.
+    private static func settledRecipients(_ field: JSONValue?) throws(MailTimeClientError) -> [String] {
+        guard let field else { return [] }
+        let elements = field.arrayValue ?? []
+        let addresses = elements.compactMap(\.stringValue)
+        guard field.arrayValue != nil, addresses.count == elements.count else {
+            throw MailTimeClientError(.unexpectedReply, "a leased job's settled recipients are not an array of addresses")
+        }
+        return addresses
     }
 }

@@ -53,6 +53,10 @@ extension BrokerConfiguration {
         }
         routing.failureThreshold = try positive(config.int(forKey: "circuit.failure-threshold", default: routing.failureThreshold), "circuit.failure-threshold")
         routing.coolDown = .milliseconds(try positive(config.int(forKey: "circuit.cool-down-ms", default: 10_000), "circuit.cool-down-ms"))
+        foldsEveryEmail = config.bool(forKey: "folding.enabled", default: false)
+        folding.window = .seconds(try positive(config.int(forKey: "folding.window-seconds", default: 60), "folding.window-seconds"))
+        folding.subject = config.string(forKey: "folding.subject", default: folding.subject)
+        folding.delimiter = config.string(forKey: "folding.delimiter", default: folding.delimiter)
         leaseVisibility = .seconds(try positive(config.int(forKey: "lease-visibility-seconds", default: 60), "lease-visibility-seconds"))
         shutdownGracePeriod = .seconds(config.int(forKey: "shutdown.grace-seconds", default: 30))
         idempotencyWindow = .seconds(config.int(forKey: "idempotency-window-seconds", default: 86_400))

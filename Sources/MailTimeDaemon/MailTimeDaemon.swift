@@ -1,6 +1,8 @@
 import Configuration
 import Logging
 import MailTimeBroker
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// `mailtimed`: the MailTime broker.
@@ -8,6 +10,9 @@ import ServiceLifecycle
 /// Configuration comes from, highest first: command-line flags (`--listen-port 7600`), environment
 /// variables (`MAILTIME_LISTEN_PORT=7600`), and a JSON file named by `--config` or `MAILTIME_CONFIG`
 /// (`{"listen": {"port": 7600}}`). Every key has a default; see README.md for the list.
+///
+/// With `metrics.port` set, metrics go to swift-prometheus and are served at `GET /metrics` on
+/// `metrics.host` (default 127.0.0.1); without it no metrics are kept.
 @main
 enum MailTimeDaemon {
     static func main() async throws {
@@ -30,16 +35,32 @@ enum MailTimeDaemon {
         let logger = Logger(label: "mailtimed")
 
         let configuration: BrokerConfiguration
+        let metricsPort: Int?
         do {
             configuration = try BrokerConfiguration(config)
+            metricsPort = try config.int(forKey: "metrics.port").map { port in
+                guard (0...65_535).contains(port) else { throw BrokerConfigurationError("metrics.port must be 0…65535, not \(port)") }
+                return port
+            }
         } catch {
             logger.critical("invalid configuration", metadata: ["error": "\(error)"])
             throw error
         }
-        let server = BrokerServer(configuration: configuration, logger: logger)
+        var services: [any Service] = []
+        if let port = metricsPort {
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            // Listed first, so it stops last: the broker's drain can still be watched.
+            services.append(
+                MetricsServer(host: config.string(forKey: "metrics.host", default: "127.0.0.1"), port: port, logger: logger) {
+                    registry.emitToBuffer()
+                }
+            )
+        }
+        services.append(BrokerServer(configuration: configuration, logger: logger))
         let group = ServiceGroup(
             configuration: .init(
-                services: [server],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -13,6 +13,8 @@ public struct DeliveryJob: Sendable {
     public var settledRecipients: Set<String>
     /// When it was leased.
     public var leasedAt: ContinuousClock.Instant
+    /// Emails to the same recipient leased with this one, to be folded into it and sent as one.
+    public var folded: [DeliveryJob]
 
     public init(
         id: String,
@@ -21,7 +23,8 @@ public struct DeliveryJob: Sendable {
         pinnedProvider: Int?,
         payload: [UInt8],
         settledRecipients: Set<String>,
-        leasedAt: ContinuousClock.Instant = .now
+        leasedAt: ContinuousClock.Instant = .now,
+        folded: [DeliveryJob] = []
     ) {
         self.id = id
         self.token = token
@@ -30,5 +33,6 @@ public struct DeliveryJob: Sendable {
         self.payload = payload
         self.settledRecipients = settledRecipients
         self.leasedAt = leasedAt
+        self.folded = folded
     }
 }

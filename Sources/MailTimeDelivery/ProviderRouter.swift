@@ -96,13 +96,17 @@ public final class ProviderRouter: MailDeliverer {
                 return .fail(DeliveryFailureReport(code: "COMPOSE_FAILED", text: "\(error.code.name): \(error.message)"), recipients: [])
             }
             await provider.waitForSlot()
+            let start = ContinuousClock.now
             do {
                 let result = try await provider.pool.send(message, envelope: SMTPEnvelope(sender: message.from, recipients: request.recipients))
-                return settle(result, request: request, provider: provider)
+                let outcome = settle(result, request: request, provider: provider)
+                provider.metrics.recordAttempt(ProviderMetrics.Outcome(outcome), duration: .now - start)
+                return outcome
             } catch {
                 let failure = report(error, provider: provider)
                 if error.kind == .provider || error.code == .serviceNotAvailable {
                     // The provider's own fault (or it is closing sessions): the next provider, at once.
+                    provider.metrics.recordAttempt(.providerError, duration: .now - start)
                     if provider.recordProviderFailure(failure) {
                         logger.warning("provider is down", metadata: ["provider": "\(provider.name)", "error": "\(error)"])
                     }
@@ -110,6 +114,7 @@ public final class ProviderRouter: MailDeliverer {
                     continue
                 }
                 provider.recordRefusal(failure)
+                provider.metrics.recordAttempt(error.kind == .permanent ? .failed : .deferred, duration: .now - start)
                 if error.kind == .permanent {
                     return .fail(failure, recipients: [])
                 }

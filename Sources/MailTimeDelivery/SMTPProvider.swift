@@ -3,12 +3,13 @@ import MailTimeMessage
 import MailTimeSMTP
 import Synchronization
 
-/// One provider at run time: its connection pool, rate limit, circuit breaker and counters.
+/// One provider at run time: its connection pool, rate limit, circuit breaker, counters and metrics.
 final class SMTPProvider: Sendable {
     let index: Int
     let configuration: ProviderConfiguration
     let pool: SMTPConnectionPool
     let defaultFrom: EmailAddress?
+    let metrics: ProviderMetrics
     private let rateLimiter: RateLimiter?
     private let state: Mutex<(breaker: CircuitBreaker, health: ProviderHealth)>
 
@@ -27,6 +28,7 @@ final class SMTPProvider: Sendable {
         defaultFrom = try configuration.defaultFrom.map { try EmailAddress($0) }
         rateLimiter = configuration.messagesPerSecond.map { RateLimiter(perSecond: $0) }
         state = Mutex((breaker, ProviderHealth(name: configuration.name)))
+        metrics = ProviderMetrics(provider: configuration.name)
     }
 
     /// Whether a send may go to this provider now (the breaker is closed, or this is its probe).
@@ -45,6 +47,7 @@ final class SMTPProvider: Sendable {
             $0.health.isUp = true
             $0.health.sent += messages
             $0.health.consecutiveFailures = 0
+            metrics.recordHealth(isUp: true)
         }
     }
 
@@ -57,6 +60,7 @@ final class SMTPProvider: Sendable {
             $0.health.failures += 1
             $0.health.consecutiveFailures = $0.breaker.consecutiveFailures
             $0.health.lastError = failure.text
+            metrics.recordHealth(isUp: $0.health.isUp)
             return wentDown
         }
     }
@@ -68,6 +72,7 @@ final class SMTPProvider: Sendable {
             $0.health.isUp = true
             $0.health.failures += 1
             $0.health.lastError = failure.text
+            metrics.recordHealth(isUp: true)
         }
     }
 

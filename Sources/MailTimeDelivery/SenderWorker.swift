@@ -12,6 +12,8 @@ public struct SenderWorker: Sendable {
     public let renewalInterval: Duration
     /// How many emails one lease takes.
     public let batchSize: Int
+    /// How emails leased together (``DeliveryJob/folded``) become one.
+    public let folding: EmailFolding
     public let logger: Logger
 
     public init(
@@ -20,6 +22,7 @@ public struct SenderWorker: Sendable {
         composer: MessageComposer,
         renewalInterval: Duration,
         batchSize: Int = 4,
+        folding: EmailFolding = EmailFolding(),
         logger: Logger
     ) {
         self.source = source
@@ -27,6 +30,7 @@ public struct SenderWorker: Sendable {
         self.composer = composer
         self.renewalInterval = renewalInterval
         self.batchSize = batchSize
+        self.folding = folding
         self.logger = logger
     }
 
@@ -56,45 +60,65 @@ public struct SenderWorker: Sendable {
         }
     }
 
-    /// Delivers one email and records the outcome, unless the lease was lost meanwhile.
+    /// Delivers one email (with the emails folded into it) and records the outcome for each,
+    /// unless the lease was lost meanwhile.
     func deliver(_ job: DeliveryJob) async {
         var logger = logger
         logger[metadataKey: "mail.id"] = "\(job.id)"
-        let email: Email
-        do {
-            email = try Email(json: job.payload, limits: Email.Limits(maximumSize: .max, maximumRecipients: .max))
-        } catch {
-            await report(.fail(DeliveryFailureReport(code: "COMPOSE_FAILED", text: "the stored email cannot be read: \(error)"), recipients: []), for: job, logger: logger)
-            return
-        }
-        // A job that waited behind others in its batch may have been cancelled meanwhile.
-        if ContinuousClock.now - job.leasedAt > .seconds(1) {
+        var jobs: [DeliveryJob] = []
+        var emails: [Email] = []
+        for member in [job] + job.folded {
             do {
-                if try await source.renew(job) {
-                    await report(.retry(DeliveryFailureReport(code: "CANCELLED", text: "cancelled before sending"), recipients: [], delay: nil, provider: nil), for: job, logger: logger)
-                    logger.info("cancelled before sending")
-                    return
-                }
+                emails.append(try Email(json: member.payload, limits: Email.Limits(maximumSize: .max, maximumRecipients: .max)))
+                jobs.append(member)
             } catch {
-                logger.warning("lost the lease before sending", metadata: ["error": "\(error)"])
-                return
+                let failure = DeliveryFailureReport(code: "COMPOSE_FAILED", text: "the stored email cannot be read: \(error)")
+                await report(.fail(failure, recipients: []), for: member, logger: logger)
             }
         }
-        let recipients = email.recipients.filter { !job.settledRecipients.contains($0.address) }
-        let request = DeliveryRequest(id: job.id, email: email, composer: composer, recipients: recipients, attempt: job.attempt, pinnedProvider: job.pinnedProvider)
-        let (outcome, leaseHeld) = await withLeaseRenewal(job, logger: logger) {
+        // Jobs that waited behind others in their batch may have been cancelled meanwhile.
+        if let waited = jobs.first, ContinuousClock.now - waited.leasedAt > .seconds(1) {
+            var kept: [(DeliveryJob, Email)] = []
+            for (member, email) in zip(jobs, emails) {
+                do {
+                    if try await source.renew(member) {
+                        let failure = DeliveryFailureReport(code: "CANCELLED", text: "cancelled before sending")
+                        await report(.retry(failure, recipients: [], delay: nil, provider: nil), for: member, logger: logger)
+                        logger.info("cancelled before sending", metadata: ["mail.id": "\(member.id)"])
+                    } else {
+                        kept.append((member, email))
+                    }
+                } catch {
+                    logger.warning("lost the lease before sending", metadata: ["mail.id": "\(member.id)", "error": "\(error)"])
+                }
+            }
+            jobs = kept.map(\.0)
+            emails = kept.map(\.1)
+        }
+        guard let head = jobs.first else { return }
+        let email = emails.count > 1 ? folding.fold(emails) : emails[0]
+        if emails.count > 1 {
+            logger.info("folded emails into one", metadata: ["count": "\(emails.count)", "folded": "\(jobs.dropFirst().map(\.id))"])
+        }
+        let recipients = email.recipients.filter { !head.settledRecipients.contains($0.address) }
+        let request = DeliveryRequest(
+            id: head.id, email: email, composer: composer, recipients: recipients, attempt: head.attempt, pinnedProvider: head.pinnedProvider
+        )
+        let (outcome, leaseHeld) = await withLeaseRenewal(jobs, logger: logger) {
             await deliverer.deliver(request)
         }
         guard leaseHeld else {
             logger.warning("the lease was lost during the send; recording nothing")
             return
         }
-        await report(outcome, for: job, logger: logger)
+        for member in jobs {
+            await report(outcome, for: member, logger: logger)
+        }
     }
 
-    /// Runs `send` while renewing the lease every ``renewalInterval``; says whether the lease held.
+    /// Runs `send` while renewing the leases every ``renewalInterval``; says whether they held.
     private func withLeaseRenewal(
-        _ job: DeliveryJob,
+        _ jobs: [DeliveryJob],
         logger: Logger,
         _ send: @escaping @Sendable () async -> DeliveryOutcome
     ) async -> (DeliveryOutcome, Bool) {
@@ -104,7 +128,7 @@ public struct SenderWorker: Sendable {
                 while true {
                     do {
                         try await Task.sleep(for: renewalInterval)
-                        _ = try await source.renew(job)
+                        for job in jobs { _ = try await source.renew(job) }
                     } catch is CancellationError {
                         return .renewalStopped
                     } catch {

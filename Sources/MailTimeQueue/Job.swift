@@ -35,6 +35,9 @@ public struct Job: Hashable, Sendable {
     public var retryPolicy: RetryPolicy?
     /// The payload's size in bytes.
     public var payloadSize: Int
+    /// Jobs with the same fold key (the one recipient's address) that wait together are leased
+    /// together by a folding lease, to go out as one email.
+    public var foldKey: String? = nil
 
     /// The lease currently held, if the job is leased.
     public var activeLease: Lease? { state == .leased ? lease : nil }
@@ -48,6 +51,9 @@ public struct LeasedJob: Sendable {
     public var payload: [UInt8]
     /// The fencing token to report the outcome with.
     public var token: UInt64 { job.lease!.token }
+    /// With a folding lease: the jobs with the same fold key that arrived within this job's
+    /// window, leased with it (each with its own token) to be sent as one email.
+    public var folded: [LeasedJob] = []
 }
 
 /// A job to put in the queue.
@@ -63,19 +69,23 @@ public struct NewJob: Sendable {
     public var idempotencyKey: String?
     /// Overrides the queue's retry policy for this job.
     public var retryPolicy: RetryPolicy?
+    /// Folds the job with others of the same key (see ``Job/foldKey``).
+    public var foldKey: String?
 
     public init(
         payload: [UInt8],
         priority: UInt8 = 128,
         notBefore: Timestamp? = nil,
         idempotencyKey: String? = nil,
-        retryPolicy: RetryPolicy? = nil
+        retryPolicy: RetryPolicy? = nil,
+        foldKey: String? = nil
     ) {
         self.payload = payload
         self.priority = priority
         self.notBefore = notBefore
         self.idempotencyKey = idempotencyKey
         self.retryPolicy = retryPolicy
+        self.foldKey = foldKey
     }
 }
 

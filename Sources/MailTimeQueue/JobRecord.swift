@@ -12,6 +12,7 @@ enum JobRecord {
         static let idempotencyKey = Flags(rawValue: 1 << 4)
         static let retryPolicy = Flags(rawValue: 1 << 5)
         static let finished = Flags(rawValue: 1 << 6)
+        static let foldKey = Flags(rawValue: 1 << 7)
     }
 
     static func encode(_ job: Job) -> [UInt8] {
@@ -23,6 +24,7 @@ enum JobRecord {
         if job.idempotencyKey != nil { flags.insert(.idempotencyKey) }
         if job.retryPolicy != nil { flags.insert(.retryPolicy) }
         if job.finishedAt != nil { flags.insert(.finished) }
+        if job.foldKey != nil { flags.insert(.foldKey) }
 
         var writer = BinaryWriter(capacity: 96 + job.recipientResults.count * 64)
         writer.write(version)
@@ -56,6 +58,7 @@ enum JobRecord {
             writer.write(policy.maximumAge.milliseconds)
         }
         if let finishedAt = job.finishedAt { writer.write(finishedAt.millisecondsSince1970) }
+        if let foldKey = job.foldKey { writer.write(foldKey) }
         writer.write(UInt32(job.recipientResults.count))
         for result in job.recipientResults {
             writer.write(result.address)
@@ -120,6 +123,7 @@ enum JobRecord {
             )
         }
         let finishedAt = flags.contains(.finished) ? Timestamp(millisecondsSince1970: try reader.readInt64()) : nil
+        let foldKey = flags.contains(.foldKey) ? try reader.readString() : nil
         let resultCount = Int(try reader.readUInt32())
         var results: [RecipientResult] = []
         results.reserveCapacity(min(resultCount, 1024))
@@ -150,7 +154,8 @@ enum JobRecord {
             retryWindowStart: retryWindowStart,
             idempotencyKey: idempotencyKey,
             retryPolicy: retryPolicy,
-            payloadSize: payloadSize
+            payloadSize: payloadSize,
+            foldKey: foldKey
         )
     }
 }

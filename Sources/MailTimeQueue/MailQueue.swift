@@ -84,9 +84,11 @@ public final class MailQueue: Sendable {
     // MARK: Sending
 
     /// Leases up to `maximum` due jobs to `owner` for `visibility`, most urgent first
-    /// (priority, then not-before, then id). Each gets a new fencing token.
-    public func lease(maximum: Int, visibility: Duration, owner: String) async throws -> [LeasedJob] {
-        try await run(.lease(maximum: maximum, visibility: visibility, owner: owner))
+    /// (priority, then not-before, then id). Each gets a new fencing token. With `folding`, a job
+    /// with a fold key brings along, in ``LeasedJob/folded``, the waiting jobs of the same key
+    /// that arrived within its window.
+    public func lease(maximum: Int, visibility: Duration, owner: String, folding: Bool = false) async throws -> [LeasedJob] {
+        try await run(.lease(maximum: maximum, visibility: visibility, owner: owner, folding: folding))
     }
 
     /// Records that the job was delivered. `results` holds what the server said per recipient.

@@ -24,9 +24,9 @@ extension QueueOperation where Result == CancelOutcome {
 
 extension QueueOperation where Result == [LeasedJob] {
     /// Leases due jobs (see ``MailQueue/lease(maximum:visibility:owner:)``).
-    public static func lease(maximum: Int, visibility: Duration, owner: String) -> Self {
+    public static func lease(maximum: Int, visibility: Duration, owner: String, folding: Bool = false) -> Self {
         Self { store, transaction, now in
-            try store.lease(maximum: maximum, visibility: visibility, owner: owner, now: now, transaction)
+            try store.lease(maximum: maximum, visibility: visibility, owner: owner, folding: folding, now: now, transaction)
         }
     }
 }

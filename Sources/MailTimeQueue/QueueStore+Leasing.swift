@@ -1,11 +1,14 @@
 import MailTimeLMDB
 
 extension QueueStore {
-    /// Leases up to `maximum` due jobs in order (priority, then not-before, then id).
+    /// Leases up to `maximum` due jobs in order (priority, then not-before, then id). With
+    /// `folding`, a job with a fold key brings along the waiting jobs of the same key that arrived
+    /// within its window (created no later than it became due).
     func lease(
         maximum: Int,
         visibility: Duration,
         owner: String,
+        folding: Bool = false,
         now: Timestamp,
         _ transaction: LMDBTransaction
     ) throws -> [LeasedJob] {
@@ -34,16 +37,57 @@ extension QueueStore {
         leased.reserveCapacity(keys.count)
         for key in keys {
             let job = try existingJob(JobID(bytes: Array(key[9..<25]))!, transaction)
-            var next = job
-            next.state = .leased
-            next.attempts += 1
-            next.lease = Lease(owner: owner, deadline: now + visibility, token: nextToken())
-            next.updatedAt = now
-            try update(job, to: next, transaction)
-            let payload = try transaction.get(payloads, job.id.bytes) ?? []
-            leased.append(LeasedJob(job: next, payload: payload))
+            // An earlier job of this batch may have folded it in already.
+            guard job.state == .ready else { continue }
+            var head = try leaseOne(job, visibility: visibility, owner: owner, now: now, transaction)
+            if folding, let foldKey = job.foldKey {
+                head.folded = try leaseFolded(foldKey, into: job, visibility: visibility, owner: owner, now: now, transaction)
+            }
+            leased.append(head)
         }
         return leased
+    }
+
+    private func leaseOne(_ job: Job, visibility: Duration, owner: String, now: Timestamp, _ transaction: LMDBTransaction) throws -> LeasedJob {
+        var next = job
+        next.state = .leased
+        next.attempts += 1
+        next.lease = Lease(owner: owner, deadline: now + visibility, token: nextToken())
+        next.updatedAt = now
+        try update(job, to: next, transaction)
+        let payload = try transaction.get(payloads, job.id.bytes) ?? []
+        return LeasedJob(job: next, payload: payload)
+    }
+
+    /// The most jobs one folding lease brings along.
+    static let maximumFolded = 100
+
+    /// Leases the waiting jobs with `foldKey` that arrived by the time `head` became due.
+    private func leaseFolded(
+        _ foldKey: String,
+        into head: Job,
+        visibility: Duration,
+        owner: String,
+        now: Timestamp,
+        _ transaction: LMDBTransaction
+    ) throws -> [LeasedJob] {
+        let prefix = Self.foldPrefix(foldKey)
+        let members = try transaction.withCursor(folds) { cursor in
+            var ids: [JobID] = []
+            var entry = try cursor.seek(atLeast: prefix)
+            while let (key, _) = entry, key.starts(with: prefix), ids.count < Self.maximumFolded {
+                if let id = JobID(bytes: Array(key[prefix.count...])), id != head.id { ids.append(id) }
+                entry = try cursor.next()
+            }
+            return ids
+        }
+        var folded: [LeasedJob] = []
+        for id in members {
+            let member = try existingJob(id, transaction)
+            guard member.createdAt <= head.notBefore, member.state == .ready || member.state == .scheduled else { continue }
+            folded.append(try leaseOne(member, visibility: visibility, owner: owner, now: now, transaction))
+        }
+        return folded
     }
 
     /// Records a delivery: the job is sent.

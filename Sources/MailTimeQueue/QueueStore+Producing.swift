@@ -30,7 +30,8 @@ extension QueueStore {
                 retryWindowStart: now,
                 idempotencyKey: newJob.idempotencyKey,
                 retryPolicy: newJob.retryPolicy,
-                payloadSize: newJob.payload.count
+                payloadSize: newJob.payload.count,
+                foldKey: newJob.foldKey
             )
             try insert(job, payload: newJob.payload, transaction)
             if let key = newJob.idempotencyKey {

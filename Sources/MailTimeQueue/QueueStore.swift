@@ -25,6 +25,8 @@ final class QueueStore {
     let states: LMDBDatabase
     let idempotency: LMDBDatabase
     let meta: LMDBDatabase
+    /// Fold key, then id: the waiting (scheduled or ready) jobs that have a fold key.
+    let folds: LMDBDatabase
 
     /// Per-state job counts and the last fencing token: kept in memory, written once per transaction.
     struct Counters: Equatable {
@@ -60,6 +62,7 @@ final class QueueStore {
         states = try environment.openDatabase(named: "states")
         idempotency = try environment.openDatabase(named: "idempotency")
         meta = try environment.openDatabase(named: "meta")
+        folds = try environment.openDatabase(named: "folds")
         counters = try environment.read { transaction in try Self.loadCounters(meta: meta, transaction) }
         persistedCounters = counters
     }
@@ -182,6 +185,7 @@ final class QueueStore {
         case .leased: try transaction.put(leases, Self.timeKey(job.lease!.deadline, job.id), empty)
         case .sent, .failed, .cancelled: try transaction.put(finished, Self.timeKey(job.finishedAt!, job.id), empty)
         }
+        if let key = Self.foldKey(job) { try transaction.put(folds, key, empty) }
     }
 
     private func removeIndexes(of job: Job, _ transaction: LMDBTransaction) throws {
@@ -192,6 +196,17 @@ final class QueueStore {
         case .leased: try transaction.delete(leases, Self.timeKey(job.lease!.deadline, job.id))
         case .sent, .failed, .cancelled: try transaction.delete(finished, Self.timeKey(job.finishedAt!, job.id))
         }
+        if let key = Self.foldKey(job) { try transaction.delete(folds, key) }
+    }
+
+    /// The job's entry in `folds`: present while it waits (scheduled or ready) and has a fold key.
+    static func foldKey(_ job: Job) -> [UInt8]? {
+        guard let key = job.foldKey, job.state == .scheduled || job.state == .ready else { return nil }
+        return foldPrefix(key) + job.id.bytes
+    }
+
+    static func foldPrefix(_ key: String) -> [UInt8] {
+        Array(key.utf8) + [0]
     }
 
     static func readyKey(_ job: Job) -> [UInt8] {

@@ -15,7 +15,9 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     private var received = ByteBuffer()
     private var session: EventLoopPromise<SMTPCapabilities>?
     private var request: SMTPRequest?
-    private var replyTimer: Scheduled<Void>?
+    private var replyTimer: (scheduled: Scheduled<Void>, firesAt: NIODeadline)?
+    /// When the awaited reply is due; `nil` while none is awaited.
+    private var replyDeadline: NIODeadline?
     private let configuration: SMTPClientConfiguration
     private let tlsContext: TLSContext?
     private let logger: Logger
@@ -89,7 +91,8 @@ final class SMTPClientHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         perform(stateMachine.connectionClosed(), context: context)
-        replyTimer?.cancel()
+        replyTimer?.scheduled.cancel()
+        replyTimer = nil
         context.fireChannelInactive()
     }
 
@@ -148,8 +151,9 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     }
 
     private func close(_ error: SMTPError?, context: ChannelHandlerContext) {
-        replyTimer?.cancel()
+        replyTimer?.scheduled.cancel()
         replyTimer = nil
+        replyDeadline = nil
         let failure = error ?? SMTPError(.connectionClosed, "the connection closed")
         if let error { logger.debug("SMTP connection failed", metadata: ["smtp.error": "\(error)"]) }
         session?.fail(failure)
@@ -162,15 +166,34 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
+    /// Sets the deadline for the awaited reply. One timer per connection serves every reply: it is
+    /// only rescheduled when it would fire too late, since cancelling NIO timers per reply is costly.
     private func armReplyTimer(context: ChannelHandlerContext) {
-        replyTimer?.cancel()
-        replyTimer = nil
-        guard let (step, bodySize) = stateMachine.awaitedStep else { return }
-        let limit = configuration.timeouts.limit(for: step, bodySize: bodySize)
-        replyTimer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: TimeAmount(limit)) { [weak self] in
-            guard let self else { return }
-            self.perform(self.stateMachine.timedOut(), context: context)
+        guard let (step, bodySize) = stateMachine.awaitedStep else {
+            replyDeadline = nil
+            return
         }
+        let deadline = NIODeadline.now() + TimeAmount(configuration.timeouts.limit(for: step, bodySize: bodySize))
+        replyDeadline = deadline
+        if let timer = replyTimer {
+            guard timer.firesAt > deadline else { return }
+            timer.scheduled.cancel()
+        }
+        scheduleReplyTimer(at: deadline, context: context)
+    }
+
+    private func scheduleReplyTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        let scheduled = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) { [weak self] in
+            guard let self else { return }
+            self.replyTimer = nil
+            guard let due = self.replyDeadline else { return }
+            if due <= .now() {
+                self.perform(self.stateMachine.timedOut(), context: context)
+            } else {
+                self.scheduleReplyTimer(at: due, context: context)
+            }
+        }
+        replyTimer = (scheduled, deadline)
     }
 
     static func smtpError(_ error: any Error) -> SMTPError {

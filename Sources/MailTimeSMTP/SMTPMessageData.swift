@@ -11,45 +11,60 @@ struct SMTPMessageData: Hashable, Sendable {
     init(_ message: some Collection<UInt8>) {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(message.count + message.count / 64 + 8)
-        var atLineStart = true
-        var previous: UInt8 = 0
-        var runStart = message.startIndex
-        var index = message.startIndex
-        // Copies unchanged runs in one go; stops only at line endings and stuffed dots.
-        while index != message.endIndex {
-            let byte = message[index]
-            if atLineStart && byte == UInt8(ascii: ".") {
-                buffer.writeBytes(message[runStart..<index])
-                buffer.writeInteger(UInt8(ascii: "."))
-                runStart = index
-            }
-            if byte == UInt8(ascii: "\n") && previous != UInt8(ascii: "\r") {
-                // A bare LF: end the line with CRLF.
-                buffer.writeBytes(message[runStart..<index])
-                buffer.writeInteger(UInt8(ascii: "\r"))
-                runStart = index
-            }
-            let next = message.index(after: index)
-            if byte == UInt8(ascii: "\r") && (next == message.endIndex || message[next] != UInt8(ascii: "\n")) {
-                // A bare CR: end the line with CRLF.
-                buffer.writeBytes(message[runStart...index])
-                buffer.writeInteger(UInt8(ascii: "\n"))
-                runStart = next
-                atLineStart = true
-                previous = UInt8(ascii: "\n")
-                index = next
-                continue
-            }
-            atLineStart = byte == UInt8(ascii: "\n")
-            previous = byte
-            index = next
-        }
-        buffer.writeBytes(message[runStart..<message.endIndex])
-        if !atLineStart && !message.isEmpty {
-            buffer.writeString("\r\n")
+        if message.withContiguousStorageIfAvailable({ Self.encode($0, into: &buffer) }) == nil {
+            Array(message).withUnsafeBufferPointer { Self.encode($0, into: &buffer) }
         }
         self.messageSize = buffer.readableBytes
         buffer.writeString(".\r\n")
         self.buffer = buffer
+    }
+
+    /// Copies `message` into `buffer` in runs, breaking a run only where a byte must be added: a
+    /// "." at the start of a line, or the missing half of a bare CR or LF line ending.
+    private static func encode(_ message: UnsafeBufferPointer<UInt8>, into buffer: inout ByteBuffer) {
+        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), dot = UInt8(ascii: ".")
+        let count = message.count
+        var runStart = 0
+        var index = 0
+        var atLineStart = true
+        while index < count {
+            let byte = message[index]
+            if byte > dot || (byte != cr && byte != lf && byte != dot) {
+                atLineStart = false
+                index += 1
+                continue
+            }
+            if byte == dot {
+                if atLineStart {
+                    buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: message[runStart..<index])))
+                    buffer.writeInteger(dot)
+                    runStart = index
+                }
+                atLineStart = false
+                index += 1
+            } else if byte == cr {
+                if index + 1 < count && message[index + 1] == lf {
+                    index += 2
+                } else {
+                    // A bare CR: end the line with CRLF.
+                    buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: message[runStart...index])))
+                    buffer.writeInteger(lf)
+                    index += 1
+                    runStart = index
+                }
+                atLineStart = true
+            } else {
+                // A bare LF: end the line with CRLF.
+                buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: message[runStart..<index])))
+                buffer.writeInteger(cr)
+                runStart = index
+                index += 1
+                atLineStart = true
+            }
+        }
+        buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: message[runStart..<count])))
+        if count > 0 && !atLineStart {
+            buffer.writeString("\r\n")
+        }
     }
 }

@@ -34,10 +34,12 @@ public final class SMTPSink: Sendable {
     }
 
     /// Starts smtp-sink with the caller's extra `arguments` (options only; the address and `backlog` are
-    /// added) and returns once it listens. A free port is found by binding port 0 and closing it; if another
-    /// process takes the port before smtp-sink binds it, smtp-sink exits and another port is tried.
+    /// added) and returns once it listens. Without a `port`, a free port is found by binding port 0 and
+    /// closing it; if another process takes the port before smtp-sink binds it, smtp-sink exits and another
+    /// port is tried. A given `port` (one a test kept for a provider that comes up later) is tried once.
     public static func start(
         arguments: [String] = [],
+        port requestedPort: Int? = nil,
         backlog: Int = 64,
         timeout: Duration = .seconds(30)
     ) async throws -> SMTPSink {
@@ -45,8 +47,8 @@ public final class SMTPSink: Sendable {
             .first { FileManager.default.isExecutableFile(atPath: $0) } ?? "smtp-sink"
         let user = getuid() == 0 && !arguments.contains("-u") ? ["-u", "nobody"] : []
         var failures: [String] = []
-        for _ in 0..<5 {
-            let port = try freePort()
+        for _ in 0..<(requestedPort == nil ? 5 : 1) {
+            let port = try requestedPort ?? freePort()
             let fullArguments = ["-c"] + user + arguments + ["127.0.0.1:\(port)", "\(backlog)"]
             let child = try ChildProcess.launch(executable, arguments: fullArguments)
             let settled = try await ChildProcess.poll(timeout: timeout) {
@@ -78,15 +80,13 @@ public final class SMTPSink: Sendable {
             throw ChildProcess.Failure("smtp-sink was stopped")
         }
         let output = child.standardOutput()
-        // Records are ended by "\r"; the part after the last "\r" may be a record still being written.
-        var records = output.split(separator: "\r", omittingEmptySubsequences: false)
+        // Records end in "\r" or "\n" (smtp-sink uses both); the part after the last one may be a
+        // record still being written. Counters only grow: the highest complete one is current.
+        var records = output.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" })
         records.removeLast()
-        for record in records.reversed() {
-            for field in record.split(whereSeparator: { $0 == " " || $0 == "\n" }) where field.hasPrefix("mesg=") {
-                if let count = Int(field.dropFirst("mesg=".count)) { return count }
-            }
-        }
-        return 0
+        return records.compactMap { record in
+            record.split(separator: " ").first { $0.hasPrefix("mesg=") }.flatMap { Int($0.dropFirst("mesg=".count)) }
+        }.max() ?? 0
     }
 
     /// Waits until smtp-sink received at least `count` messages; throws after `timeout`, saying how many came.

@@ -1,0 +1,192 @@
+import Foundation
+import MailTimeClient
+import MailTimeMessage
+import MailTimeTestSupport
+import Testing
+
+/// `mailtime sender`, the built binary, leasing from an in-process broker with no embedded senders
+/// and delivering to real SMTP servers (Postfix's smtp-sink, aiosmtpd) on loopback.
+@Suite("mailtime sender", .timeLimit(.minutes(2)))
+struct SenderCommandTests {
+    /// Starts `mailtime sender` against `broker`, delivering to the plain-text SMTP server on `smtpPort`.
+    static func startSender(_ broker: TestBroker, smtpPort: Int, _ options: [String] = []) throws -> ChildProcess {
+        try ChildProcess.launch(
+            CommandLineTests.mailtimeBinary().path,
+            arguments: ["sender", "--host", "127.0.0.1"] + CommandLineTests.connectionFlags(broker)
+                + ["--provider", "name=test;host=127.0.0.1;port=\(smtpPort);tls=none"] + options
+        )
+    }
+
+    /// Queues `count` one-recipient emails and returns their ids.
+    static func sendEmails(_ count: Int, with client: MailTimeClient) async throws -> [String] {
+        var ids: [String] = []
+        for number in 0..<count {
+            ids.append(try await client.send(sampleEmail(number)).id)
+        }
+        return ids
+    }
+
+    /// The ids of the emails in `state` (up to 1000).
+    static func ids(in state: JobStatus.State, client: MailTimeClient) async throws -> Set<String> {
+        Set(try await client.list(state: state, limit: 1000).map(\.id))
+    }
+
+    /// Asks `condition` every `interval` until it holds (true) or `timeout` passes (false).
+    static func eventually(timeout: Duration, interval: Duration = .milliseconds(50), _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if try await condition() { return true }
+            if ContinuousClock.now >= deadline { return false }
+            try await Task.sleep(for: interval)
+        }
+    }
+
+    /// Waits until every email in `ids` is sent; throws after `timeout`, with the sender's stderr.
+    static func waitUntilSent(_ ids: [String], client: MailTimeClient, sender: ChildProcess, timeout: Duration) async throws {
+        var sent: Set<String> = []
+        let done = try await eventually(timeout: timeout) {
+            sent = try await Self.ids(in: .sent, client: client)
+            return sent.isSuperset(of: ids)
+        }
+        guard done else {
+            throw TestFailure("\(ids.count - sent.intersection(ids).count) of \(ids.count) emails are not sent after \(timeout); \(sender.diagnostics())")
+        }
+    }
+
+    /// Waits until the process exits and returns its status; throws after `timeout`.
+    static func waitForExit(_ process: ChildProcess, timeout: Duration) async throws -> Int32 {
+        guard try await ChildProcess.poll(timeout: timeout, until: { !process.isRunning }), let status = process.exitStatus else {
+            throw TestFailure("the process did not exit within \(timeout): \(process.diagnostics())")
+        }
+        return status
+    }
+
+    @Test func deliversEveryEmailAndExitsOnSIGTERM() async throws {
+        let sink = try await SMTPSink.start()
+        defer { sink.stop() }
+        try await TestBroker.run { broker in
+            let client = try await broker.connect()
+            let ids = try await Self.sendEmails(30, with: client)
+            let sender = try Self.startSender(broker, smtpPort: sink.port)
+            defer { sender.terminate() }
+
+            try await Self.waitUntilSent(ids, client: client, sender: sender, timeout: .seconds(30))
+            #expect(try sink.deliveredCount() == 30)
+            for id in ids {
+                #expect(try await client.status(id).state == .sent)
+            }
+
+            kill(sender.processIdentifier, SIGTERM)
+            #expect(try await Self.waitForExit(sender, timeout: .seconds(10)) == 0, "\(sender.diagnostics())")
+            #expect(try sink.deliveredCount() == 30)
+            try await client.close()
+        }
+    }
+
+    @Test func renewsItsLeasesAndFinishesTheSendsInFlightOnSIGTERM() async throws {
+        // Each send waits 3 s for the DATA reply: longer than the 2 s leases, renewed every 2/3 s.
+        let sink = try await SMTPSink.start(arguments: ["-p", "-w", "3"])
+        defer { sink.stop() }
+        try await TestBroker.run { broker in
+            let client = try await broker.connect()
+            let ids = try await Self.sendEmails(4, with: client)
+            let sender = try Self.startSender(broker, smtpPort: sink.port, ["--concurrency", "4", "--visibility-seconds", "2"])
+            defer { sender.terminate() }
+
+            let leasedAll = try await Self.eventually(timeout: .seconds(15), interval: .milliseconds(20)) {
+                try await Self.ids(in: .leased, client: client).count == 4
+            }
+            #expect(leasedAll, "\(sender.diagnostics())")
+            try await Task.sleep(for: .milliseconds(2500))
+            #expect(try await Self.ids(in: .leased, client: client).count == 4, "the leases were not renewed: \(sender.diagnostics())")
+            #expect(try sink.deliveredCount() == 0)
+
+            kill(sender.processIdentifier, SIGTERM)
+            #expect(try await Self.waitForExit(sender, timeout: .seconds(15)) == 0, "\(sender.diagnostics())")
+            #expect(try await Self.ids(in: .sent, client: client) == Set(ids), "\(sender.diagnostics())")
+            #expect(try sink.deliveredCount() == 4)
+            try await client.close()
+        }
+    }
+
+    @Test func aKilledSendersEmailsAreDeliveredByTheNextSender() async throws {
+        let sink = try await SMTPSink.start(arguments: ["-p", "-w", "1"])
+        defer { sink.stop() }
+        try await TestBroker.run { broker in
+            let client = try await broker.connect()
+            let ids = try await Self.sendEmails(12, with: client)
+            let options = ["--concurrency", "4", "--visibility-seconds", "3"]
+            let first = try Self.startSender(broker, smtpPort: sink.port, options)
+            defer { first.terminate() }
+
+            // The first four sends are done; the next four are waiting for their DATA reply.
+            try await sink.waitForDelivered(count: 4, timeout: .seconds(15))
+            try await Task.sleep(for: .milliseconds(300))
+            kill(first.processIdentifier, SIGKILL)
+            #expect(try await Self.waitForExit(first, timeout: .seconds(5)) == 128 + SIGKILL)
+            let abandoned = try await Self.ids(in: .leased, client: client)
+            #expect(!abandoned.isEmpty, "the sender was killed while holding no lease")
+
+            let second = try Self.startSender(broker, smtpPort: sink.port, options)
+            defer { second.terminate() }
+            try await Self.waitUntilSent(ids, client: client, sender: second, timeout: .seconds(30))
+            for id in ids {
+                #expect(try await client.status(id).state == .sent)
+            }
+            let delivered = try sink.deliveredCount()
+            #expect(delivered >= ids.count)
+            print("mailtime sender: killed holding \(abandoned.count) lease(s); \(delivered - ids.count) of \(ids.count) emails delivered twice")
+            try await client.close()
+        }
+    }
+
+    @Test func sendsOnlyToTheRecipientsEarlierAttemptsDidNotSettle() async throws {
+        let server = try await AiosmtpdServer.start()
+        defer { server.stop() }
+        try await TestBroker.run { broker in
+            let client = try await broker.connect()
+            let email = Email(
+                from: try EmailAddress("app@example.com"),
+                to: try ["ann@example.com", "bob@example.com", "cy@example.com", "dee@example.com"].map { try EmailAddress($0) },
+                subject: "Hello",
+                text: "Hello, all."
+            )
+            let id = try await client.send(email).id
+
+            // A first attempt, reported by hand: Ann accepted, Bob deferred, Cy refused for good,
+            // Dee refused by policy (which another attempt may not repeat).
+            let first = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
+            #expect(first.settledRecipients.isEmpty)
+            let state = try await client.retry(
+                id: id,
+                token: first.token,
+                error: DeliveryError(code: "SMTP_TEMPORARY", text: "451 4.3.0 try later", provider: "test"),
+                results: [
+                    RecipientReport(address: "ann@example.com", accepted: true, code: 250, reply: "2.1.5 OK"),
+                    RecipientReport(address: "bob@example.com", accepted: false, code: 451, reply: "4.3.0 try later"),
+                    RecipientReport(address: "cy@example.com", accepted: false, code: 550, reply: "5.1.1 no such user"),
+                    RecipientReport(address: "dee@example.com", accepted: false, code: 550, reply: "5.7.1 refused by policy"),
+                ],
+                delayMilliseconds: 0
+            )
+            #expect(state == .ready)
+
+            // The next lease says who is settled; put the email back for the sender.
+            let second = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
+            #expect(second.attempts == 2)
+            #expect(second.settledRecipients == ["ann@example.com", "cy@example.com"])
+            _ = try await client.retry(id: id, token: second.token, error: DeliveryError(code: "HANDED_OVER", text: "for the sender"), delayMilliseconds: 0)
+
+            let sender = try Self.startSender(broker, smtpPort: server.port)
+            defer { sender.terminate() }
+            try await Self.waitUntilSent([id], client: client, sender: sender, timeout: .seconds(15))
+            let messages = try server.receivedMessages()
+            #expect(messages.count == 1)
+            #expect(messages.first?.recipients == ["bob@example.com", "dee@example.com"])
+            let status = try await client.status(id)
+            #expect(status.attempts == 3)
+            #expect(Set(status.recipients.filter(\.accepted).map(\.address)) == ["ann@example.com", "bob@example.com", "dee@example.com"])
+            try await client.close()
+        }
+    }
+}
