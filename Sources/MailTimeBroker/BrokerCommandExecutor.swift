@@ -23,8 +23,11 @@ struct BrokerCommandExecutor: Sendable {
         switch command {
         case .send(let payload):
             let job = try intake.job(from: payload)
+            let control = control
+            let isDue = job.notBefore == nil
             submit(.enqueue([job]), reply) { results in
-                .ok(results[0].isDuplicate ? "\(results[0].id) DUPLICATE" : "\(results[0].id)")
+                if isDue && !results[0].isDuplicate { control.workArrived() }
+                return .ok(results[0].isDuplicate ? "\(results[0].id) DUPLICATE" : "\(results[0].id)")
             }
         case .cancel(let id):
             submit(.cancel(try jobID(id)), reply) { outcome in
@@ -64,6 +67,7 @@ struct BrokerCommandExecutor: Sendable {
             reply(.ok("PAUSED"))
         case .resume:
             control.setPaused(false)
+            control.workArrived()
             reply(.ok("RESUMED"))
         case .lease(let maximum, let visibilitySeconds):
             submit(.lease(maximum: maximum, visibility: .seconds(visibilitySeconds), owner: peer), reply) { jobs in

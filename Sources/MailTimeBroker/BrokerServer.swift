@@ -213,12 +213,13 @@ public final class BrokerServer: Service, Sendable {
         return (0..<configuration.senders).map { index in
             SenderWorker(
                 source: QueueJobSource(
-                    queue: queue, control: control, owner: "\(host)-\(getpid())-\(index)", visibility: configuration.leaseVisibility
+                    queue: queue, control: control, owner: "\(host)-\(getpid())-\(index)", visibility: configuration.leaseVisibility,
+                    logger: logger
                 ),
                 deliverer: deliverer,
                 composer: composer,
                 renewalInterval: configuration.leaseVisibility / 3,
-                batchSize: 1,
+                batchSize: 8,
                 folding: configuration.folding,
                 logger: logger
             )

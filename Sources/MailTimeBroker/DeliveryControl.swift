@@ -4,9 +4,17 @@ import Synchronization
 /// Whether the broker's own senders may take new emails (`PAUSE` / `RESUME`), and how many
 /// connections are open; shared by the server, its connections and the senders.
 public final class DeliveryControl: Sendable {
+    /// A sender waiting for work, or one woken before it started waiting.
+    private enum IdleSender {
+        case waiting(CheckedContinuation<Void, Never>)
+        case woken
+    }
+
     private let paused = Atomic<Bool>(false)
     private let openConnections = Atomic<Int>(0)
     private let providers = Mutex<ProviderRouter?>(nil)
+    private let idleSenders = Mutex<[Int: IdleSender]>([:])
+    private let nextWaiter = Atomic<Int>(0)
 
     public init() {}
 
@@ -26,6 +34,60 @@ public final class DeliveryControl: Sendable {
 
     func attach(_ router: ProviderRouter) {
         providers.withLock { $0 = router }
+    }
+
+    /// Wakes the idle senders: new emails are queued, or delivery resumed.
+    func workArrived() {
+        let waiters = idleSenders.withLock { waiters in
+            var woken: [CheckedContinuation<Void, Never>] = []
+            for (id, waiter) in waiters {
+                if case .waiting(let continuation) = waiter {
+                    woken.append(continuation)
+                    waiters[id] = nil
+                }
+            }
+            return woken
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits until ``workArrived()`` or `timeout` passes (emails scheduled for later become due
+    /// without a signal), or the task is cancelled.
+    func waitForWork(timeout: Duration) async {
+        let id = nextWaiter.wrappingAdd(1, ordering: .relaxed).newValue
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let alreadyWoken = self.idleSenders.withLock { waiters in
+                        if case .woken = waiters[id] { return true }
+                        waiters[id] = .waiting(continuation)
+                        return false
+                    }
+                    if alreadyWoken { continuation.resume() }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                self.wake(id)
+            }
+            await group.next()
+            group.cancelAll()
+            wake(id)
+        }
+        idleSenders.withLock { _ = $0.removeValue(forKey: id) }
+    }
+
+    /// Resumes the waiter `id`, or marks it woken if it has not started waiting yet.
+    private func wake(_ id: Int) {
+        let continuation = idleSenders.withLock { waiters -> CheckedContinuation<Void, Never>? in
+            if case .waiting(let continuation) = waiters[id] {
+                waiters[id] = .woken
+                return continuation
+            }
+            waiters[id] = .woken
+            return nil
+        }
+        continuation?.resume()
     }
 
     /// The number of open connections.

@@ -1,3 +1,4 @@
+import Logging
 import MailTimeDelivery
 import MailTimeQueue
 
@@ -7,9 +8,10 @@ struct QueueJobSource: JobSource {
     let control: DeliveryControl
     let owner: String
     let visibility: Duration
+    let logger: Logger
 
-    /// How long an idle sender waits before looking for due emails again.
-    static let idlePause: Duration = .milliseconds(100)
+    /// How long an idle sender waits before looking for due emails again, unless new ones wake it.
+    static let idlePause: Duration = .milliseconds(250)
 
     func lease(maximum: Int) async throws -> [DeliveryJob] {
         guard !control.isPaused else { return [] }
@@ -28,18 +30,33 @@ struct QueueJobSource: JobSource {
         )
     }
 
+    /// Queues the report and returns without waiting for it to be durable: the sender moves on to
+    /// the next email while the report is committed with others (operations stay in order). If the
+    /// broker stops before the commit, the lease expires and the email goes out again (at least once).
     func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async throws {
         let id = try jobID(job)
+        let logger = logger
+        let recorded: @Sendable (Result<Job, any Error>) -> Void = { result in
+            if case .failure(let error) = result {
+                logger.warning("cannot record the outcome", metadata: ["mail.id": "\(id)", "error": "\(error)"])
+            }
+        }
         switch outcome {
         case .sent(let recipients):
-            try await queue.complete(id, token: job.token, results: recipients.map(RecipientResult.init))
+            queue.submit(.complete(id, token: job.token, results: recipients.map(RecipientResult.init)), completion: recorded)
         case .retry(let failure, let recipients, let delay, let provider):
-            try await queue.retryLater(
-                id, token: job.token, error: DeliveryFailure(failure), results: recipients.map(RecipientResult.init),
-                delay: delay, providerIndex: provider
+            queue.submit(
+                .retryLater(
+                    id, token: job.token, error: DeliveryFailure(failure), results: recipients.map(RecipientResult.init),
+                    delay: delay, providerIndex: provider
+                ),
+                completion: recorded
             )
         case .fail(let failure, let recipients):
-            try await queue.fail(id, token: job.token, error: DeliveryFailure(failure), results: recipients.map(RecipientResult.init))
+            queue.submit(
+                .fail(id, token: job.token, error: DeliveryFailure(failure), results: recipients.map(RecipientResult.init)),
+                completion: recorded
+            )
         }
     }
 
@@ -48,7 +65,7 @@ struct QueueJobSource: JobSource {
     }
 
     func waitForWork() async {
-        try? await Task.sleep(for: Self.idlePause)
+        await control.waitForWork(timeout: Self.idlePause)
     }
 
     private func jobID(_ job: DeliveryJob) throws -> JobID {

@@ -5,10 +5,13 @@ import MailTimeClient
 
 /// How to reach the broker, and how to print what it says: the options every subcommand takes.
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: "The broker's host name or address (default: MAILTIME_URL's, else 127.0.0.1).")
+    @Option(help: ArgumentHelp("The broker as mailtime://HOST[:PORT] (default: MAILTIME_URL).", valueName: "url"))
+    var url: String?
+
+    @Option(help: "The broker's host name or address (default: --url's or MAILTIME_URL's, else 127.0.0.1).")
     var host: String?
 
-    @Option(help: "The broker's port (default: MAILTIME_URL's, else 7525).")
+    @Option(help: "The broker's port (default: --url's or MAILTIME_URL's, else 7525).")
     var port: Int?
 
     @Option(help: "The access token (default: --token-file, MAILTIME_TOKEN, then ./var/admin.token).")
@@ -65,10 +68,10 @@ struct ConnectionOptions: ParsableArguments {
         return logger
     }
 
-    /// The broker's host and port: from the flags, else from MAILTIME_URL, else the defaults.
+    /// The broker's host and port: from --host and --port, else from --url or MAILTIME_URL, else the defaults.
     private func address() throws(MailTimeClientError) -> (host: String, port: Int) {
         var url: BrokerURL?
-        if let text = ProcessInfo.processInfo.environment[BrokerURL.environmentVariable], !text.isEmpty {
+        if let text = self.url ?? ProcessInfo.processInfo.environment[BrokerURL.environmentVariable], !text.isEmpty {
             do throws(BrokerURL.URLError) {
                 url = try BrokerURL(parsing: text)
             } catch {

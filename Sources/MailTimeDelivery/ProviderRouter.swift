@@ -88,13 +88,14 @@ public final class ProviderRouter: MailDeliverer {
         var lastFailure: DeliveryFailureReport?
         for index in candidates(pinned: request.pinnedProvider) {
             let provider = providers[index]
-            guard provider.permitsAttempt() else { continue }
+            // Composed before asking the breaker, so that a failure here never leaves a probe open.
             let message: ComposedMessage
             do {
                 message = try request.compose(defaultFrom: provider.defaultFrom)
             } catch {
                 return .fail(DeliveryFailureReport(code: "COMPOSE_FAILED", text: "\(error.code.name): \(error.message)"), recipients: [])
             }
+            guard provider.permitsAttempt() else { continue }
             await provider.waitForSlot()
             let start = ContinuousClock.now
             do {

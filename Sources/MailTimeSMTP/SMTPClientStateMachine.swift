@@ -219,6 +219,10 @@ struct SMTPClientStateMachine {
     }
 
     private mutating func close(_ error: SMTPError) -> Action {
+        var error = error
+        if case .transaction(let progress) = state, !progress.hasSentData {
+            error.isBeforeData = true
+        }
         state = .closed
         return .close(error)
     }

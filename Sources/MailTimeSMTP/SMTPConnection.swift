@@ -145,7 +145,7 @@ public final class SMTPConnection: Sendable {
     /// Checks that the server still answers (NOOP).
     public func checkLiveness() async throws(SMTPError) {
         let promise = channel.eventLoop.makePromise(of: Void.self)
-        channel.writeAndFlush(SMTPRequest.checkLiveness(promise), promise: nil)
+        write(.checkLiveness(promise))
         do {
             try await promise.futureResult.get()
         } catch {
@@ -156,18 +156,28 @@ public final class SMTPConnection: Sendable {
     /// Ends the session with QUIT and closes the connection.
     public func close() async {
         let promise = channel.eventLoop.makePromise(of: Void.self)
-        channel.writeAndFlush(SMTPRequest.quit(promise), promise: nil)
+        write(.quit(promise))
         try? await promise.futureResult.get()
         try? await channel.closeFuture.get()
     }
 
     private func run(_ transaction: SMTPClientStateMachine.Transaction) async throws(SMTPError) -> SMTPDeliveryResult {
         let promise = channel.eventLoop.makePromise(of: SMTPDeliveryResult.self)
-        channel.writeAndFlush(SMTPRequest.send(transaction, promise), promise: nil)
+        write(.send(transaction, promise))
         do {
             return try await promise.futureResult.get()
         } catch {
             throw SMTPClientHandler.smtpError(error)
+        }
+    }
+
+    /// Hands `request` to the channel; a channel already closed fails it at once (the handler
+    /// never sees it then).
+    private func write(_ request: SMTPRequest) {
+        channel.writeAndFlush(request).whenFailure { error in
+            var failure = SMTPError(.connectionUnusable, "the connection is closed: \(error)")
+            failure.isBeforeData = true
+            request.fail(failure)
         }
     }
 

@@ -101,15 +101,23 @@ public final class SMTPConnectionPool: Sendable {
     }
 
     /// Sends `message` on a pooled connection; see ``SMTPConnection/send(_:envelope:)``.
+    ///
+    /// A reused connection the server closed while it was idle fails before the message is sent;
+    /// the message then goes once more, on another connection.
     public func send(_ message: ComposedMessage, envelope: SMTPEnvelope? = nil) async throws(SMTPError) -> SMTPDeliveryResult {
-        let connection = try await lease()
-        do {
-            let result = try await connection.send(message, envelope: envelope)
-            release(connection)
-            return result
-        } catch {
-            release(connection)
-            throw error
+        var mayRetry = true
+        while true {
+            let (connection, isReused) = try await lease()
+            do {
+                let result = try await connection.send(message, envelope: envelope)
+                release(connection)
+                return result
+            } catch {
+                release(connection)
+                guard mayRetry, isReused, error.isBeforeData else { throw error }
+                logger.debug("a reused SMTP connection was closed before the message went; sending on another", metadata: ["smtp.error": "\(error)"])
+                mayRetry = false
+            }
         }
     }
 
@@ -140,15 +148,17 @@ public final class SMTPConnectionPool: Sendable {
 
     // MARK: - Leasing
 
-    private func lease() async throws(SMTPError) -> SMTPConnection {
+    /// A connection, and whether it was used before.
+    private func lease() async throws(SMTPError) -> (SMTPConnection, isReused: Bool) {
         while true {
             let grant = try await grant()
             switch grant {
             case .newConnection:
                 do {
-                    return try await SMTPConnection.connect(
+                    let connection = try await SMTPConnection.connect(
                         configuration: client, tlsContext: tlsContext, eventLoopGroup: eventLoopGroup, logger: logger
                     )
+                    return (connection, false)
                 } catch {
                     discard(nil)
                     throw error
@@ -163,7 +173,7 @@ public final class SMTPConnectionPool: Sendable {
                         continue
                     }
                 }
-                return entry.connection
+                return (entry.connection, true)
             }
         }
     }

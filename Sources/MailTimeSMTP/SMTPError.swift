@@ -64,6 +64,9 @@ public struct SMTPError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
     /// The server's reply that caused the failure, if any.
     public var reply: SMTPReply?
+    /// Whether the failure came before the message's data was sent, so the server cannot have
+    /// taken it and sending it again on another connection cannot deliver it twice.
+    public var isBeforeData = false
 
     public init(_ code: Code, kind: Kind = .provider, _ message: String, reply: SMTPReply? = nil) {
         self.code = code

@@ -35,6 +35,8 @@ struct SMTPTransactionProgress {
     private var senderError: SMTPError?
     /// How the transaction ends once the last reply (to RSET or a lone ".") is in.
     private var pendingOutcome: Outcome?
+    /// Whether the message itself has been written: from then on the server may have taken it.
+    private(set) var hasSentData = false
 
     init(recipients: [EmailAddress], data: SMTPMessageData, isPipelined: Bool) {
         self.recipients = recipients
@@ -111,6 +113,7 @@ struct SMTPTransactionProgress {
             outcome = .failed(SMTPError(.messageRejected, "the server refused DATA", reply: reply))
         } else {
             expected = [.dataEnd]
+            hasSentData = true
             return .writeData(data)
         }
         if reply.code == 354 {

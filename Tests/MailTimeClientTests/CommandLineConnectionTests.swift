@@ -40,6 +40,21 @@ extension CommandLineTests {
         }
     }
 
+    @Test func theURLFlagWinsOverMAILTIME_URL() async throws {
+        try await TestBroker.run { broker in
+            let trust = ["--token", broker.adminToken, "--fingerprint", try Self.fingerprint(broker)]
+            let ping = try await withClosedPort { closed in
+                try await Self.mailtime(
+                    ["ping", "--url", "mailtime://127.0.0.1:\(broker.port)"] + trust,
+                    environment: ["MAILTIME_URL": "mailtime://127.0.0.1:\(closed)"]
+                )
+            }
+            #expect(ping.stdout == "PONG\n", "\(ping.stderr)")
+            let refused = try await Self.mailtime(["ping", "--url", "http://127.0.0.1:\(broker.port)"] + trust, environment: [:])
+            #expect(refused.status == 2)
+        }
+    }
+
     @Test func theTokenAndFingerprintComeFromTheEnvironmentUnlessFlagsSayOtherwise() async throws {
         try await TestBroker.run { broker in
             try await Self.withEmptyDirectory { directory in

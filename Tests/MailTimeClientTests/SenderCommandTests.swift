@@ -53,12 +53,18 @@ struct SenderCommandTests {
         }
     }
 
-    /// Waits until the process exits and returns its status; throws after `timeout`.
-    static func waitForExit(_ process: ChildProcess, timeout: Duration) async throws -> Int32 {
-        guard try await ChildProcess.poll(timeout: timeout, until: { !process.isRunning }), let status = process.exitStatus else {
-            throw TestFailure("the process did not exit within \(timeout): \(process.diagnostics())")
+    /// Sends `signal` to the process, waits until it exits, and returns its exit status and what it
+    /// logged; throws after `timeout`. Its watchdog is stopped at once: one that outlived its program
+    /// long could signal a process that took over the program's pid.
+    static func stop(_ process: ChildProcess, with signal: Int32, timeout: Duration) async throws -> (status: Int32, log: String) {
+        kill(process.processIdentifier, signal)
+        let exited = try await ChildProcess.poll(timeout: timeout) { !process.isRunning }
+        let log = process.diagnostics()
+        process.terminate()
+        guard exited, let status = process.exitStatus else {
+            throw TestFailure("the process did not exit within \(timeout): \(log)")
         }
-        return status
+        return (status, log)
     }
 
     @Test func deliversEveryEmailAndExitsOnSIGTERM() async throws {
@@ -76,16 +82,16 @@ struct SenderCommandTests {
                 #expect(try await client.status(id).state == .sent)
             }
 
-            kill(sender.processIdentifier, SIGTERM)
-            #expect(try await Self.waitForExit(sender, timeout: .seconds(10)) == 0, "\(sender.diagnostics())")
+            let stopped = try await Self.stop(sender, with: SIGTERM, timeout: .seconds(10))
+            #expect(stopped.status == 0, "\(stopped.log)")
             #expect(try sink.deliveredCount() == 30)
             try await client.close()
         }
     }
 
     @Test func renewsItsLeasesAndFinishesTheSendsInFlightOnSIGTERM() async throws {
-        // Each send waits 3 s for the DATA reply: longer than the 2 s leases, renewed every 2/3 s.
-        let sink = try await SMTPSink.start(arguments: ["-p", "-w", "3"])
+        // Each send waits 5 s for the DATA reply: longer than the 2 s leases, renewed every 2/3 s.
+        let sink = try await SMTPSink.start(arguments: ["-p", "-w", "5"])
         defer { sink.stop() }
         try await TestBroker.run { broker in
             let client = try await broker.connect()
@@ -97,13 +103,18 @@ struct SenderCommandTests {
                 try await Self.ids(in: .leased, client: client).count == 4
             }
             #expect(leasedAll, "\(sender.diagnostics())")
+            let firstDeadlines = Dictionary(
+                uniqueKeysWithValues: try await client.list(state: .leased).map { ($0.id, $0.lease?.deadline ?? .max) }
+            )
             try await Task.sleep(for: .milliseconds(2500))
-            #expect(try await Self.ids(in: .leased, client: client).count == 4, "the leases were not renewed: \(sender.diagnostics())")
+            let renewed = try await client.list(state: .leased)
+            #expect(renewed.count == 4, "the leases were not renewed: \(sender.diagnostics())")
+            #expect(renewed.allSatisfy { ($0.lease?.deadline ?? 0) > firstDeadlines[$0.id] ?? .max })
             #expect(try sink.deliveredCount() == 0)
 
-            kill(sender.processIdentifier, SIGTERM)
-            #expect(try await Self.waitForExit(sender, timeout: .seconds(15)) == 0, "\(sender.diagnostics())")
-            #expect(try await Self.ids(in: .sent, client: client) == Set(ids), "\(sender.diagnostics())")
+            let stopped = try await Self.stop(sender, with: SIGTERM, timeout: .seconds(15))
+            #expect(stopped.status == 0, "\(stopped.log)")
+            #expect(try await Self.ids(in: .sent, client: client) == Set(ids), "\(stopped.log)")
             #expect(try sink.deliveredCount() == 4)
             try await client.close()
         }
@@ -122,8 +133,7 @@ struct SenderCommandTests {
             // The first four sends are done; the next four are waiting for their DATA reply.
             try await sink.waitForDelivered(count: 4, timeout: .seconds(15))
             try await Task.sleep(for: .milliseconds(300))
-            kill(first.processIdentifier, SIGKILL)
-            #expect(try await Self.waitForExit(first, timeout: .seconds(5)) == 128 + SIGKILL)
+            #expect(try await Self.stop(first, with: SIGKILL, timeout: .seconds(5)).status == 128 + SIGKILL)
             let abandoned = try await Self.ids(in: .leased, client: client)
             #expect(!abandoned.isEmpty, "the sender was killed while holding no lease")
 

@@ -56,7 +56,7 @@ struct CrashRecoveryTests {
         #expect(Set(acknowledged.values).count == total, "a SEND repeated with its idempotency key got the first one's id")
 
         let client = try await broker.connect()
-        try await waitUntil("every email to be sent", timeout: .seconds(40), state: { (try? await client.stats().json) ?? "" }) {
+        try await waitUntil("every email to be sent", timeout: .seconds(40), state: { await Self.describe(client, sink) }) {
             try await client.stats().counts[.sent] == total
         }
         let delivered = try Self.messageIDs(in: dumps)
@@ -78,6 +78,13 @@ struct CrashRecoveryTests {
             """
         )
         try await client.close()
+    }
+
+    /// The queue's counts and the sink's state, for a failure message.
+    private static func describe(_ client: MailTimeClient, _ sink: SMTPSink) async -> String {
+        let stats = (try? await client.stats().json) ?? "(no STATS)"
+        let failed = (try? await client.list(state: .failed, limit: 1))?.first?.json
+        return "STATS \(stats); first failed: \(failed ?? "none"); smtp-sink: \(sink.diagnostics())"
     }
 
     /// The Message-ID of every message smtp-sink dumped (one file each), one entry per message.

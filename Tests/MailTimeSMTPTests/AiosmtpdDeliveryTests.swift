@@ -40,16 +40,6 @@ import Testing
         return result
     }
 
-    func expectFailure(_ code: SMTPError.Code, kind: SMTPError.Kind, _ body: () async throws(SMTPError) -> Void) async {
-        do {
-            try await body()
-            Issue.record("expected \(code), but it succeeded")
-        } catch {
-            #expect(error.code == code, "\(error)")
-            #expect(error.kind == kind, "\(error)")
-        }
-    }
-
     @Test func aRichMessageArrivesIntactOverSTARTTLSWithAUTHPLAIN() async throws {
         let server = try await startTLSServer()
         let longLine = String(repeating: "Lorem ipsum dolor sit amet, ", count: 80)

@@ -1218,3 +1218,39 @@ fileprivate extension SMTPClientStateMachine {
         Self.expectCompleted(machine.replyReceived(queued), [("b@example.net", .accepted(queued))], dataReply: queued)
     }
 }
+
+/// Whether a failure came before the message's data: only then may it be sent again elsewhere.
+@Suite struct SMTPClientStateMachineDataBoundaryTests {
+    typealias Tests = SMTPClientStateMachineTests
+
+    func closeError(_ action: SMTPClientStateMachine.Action) -> SMTPError? {
+        if case .close(let error) = action { return error }
+        return nil
+    }
+
+    @Test func aConnectionLostBeforeTheDataIsSafeToRetry() throws {
+        var machine = try Tests.ready(ehlo: Tests.pipeliningEHLO)
+        _ = machine.startTransaction(try Tests.transaction(to: ["b@example.net"]))
+        let error = try #require(closeError(machine.connectionClosed()))
+        #expect(error.code == .connectionClosed)
+        #expect(error.isBeforeData)
+    }
+
+    @Test func aConnectionLostAfterTheDataIsNot() throws {
+        var machine = try Tests.ready(ehlo: Tests.pipeliningEHLO)
+        let transaction = try Tests.transaction(to: ["b@example.net"])
+        _ = machine.startTransaction(transaction)
+        _ = try machine.feed("250 2.1.0 Ok\r\n")
+        _ = try machine.feed("250 2.1.5 Ok\r\n")
+        #expect(try machine.feed("354 go ahead\r\n") == .writeData(transaction.data))
+        let error = try #require(closeError(machine.timedOut()))
+        #expect(error.code == .timeout)
+        #expect(!error.isBeforeData)
+    }
+
+    @Test func aConnectionLostWhileIdleIsNotAboutAnyMessage() throws {
+        var machine = try Tests.ready()
+        let error = try #require(closeError(machine.connectionClosed()))
+        #expect(!error.isBeforeData)
+    }
+}

@@ -70,11 +70,11 @@ import Testing
     }
 
     @Test func aConnectionTheServerClosedIsNotReused() async throws {
-        // smtp-sink drops a session idle for more than a second (-t 1).
-        let sink = try await SMTPSink.start(arguments: ["-t", "1"])
+        // smtp-sink drops a session idle for more than two seconds (-t 2).
+        let sink = try await SMTPSink.start(arguments: ["-t", "2"])
         let pool = try pool(sink, .init(maximumConnections: 1, livenessCheckAfter: .seconds(60)))
         _ = try await pool.send(try SMTPTestSupport.message())
-        try await Task.sleep(for: .milliseconds(1500))
+        try await Task.sleep(for: .milliseconds(3000))
         let result = try await pool.send(try SMTPTestSupport.message())
         #expect(result.accepted.count == 1)
         #expect(try sink.deliveredCount() == 2)

@@ -13,19 +13,6 @@ import Testing
         return try await SMTPConnection.connect(configuration: configuration, logger: logger)
     }
 
-    func expectFailure(
-        _ code: SMTPError.Code, kind: SMTPError.Kind,
-        _ body: () async throws(SMTPError) -> Void
-    ) async {
-        do {
-            try await body()
-            Issue.record("expected \(code), but it succeeded")
-        } catch {
-            #expect(error.code == code, "\(error)")
-            #expect(error.kind == kind, "\(error)")
-        }
-    }
-
     @Test func deliversSeveralMessagesOnOneConnectionWithPipelining() async throws {
         let sink = try await SMTPSink.start()
         let connection = try await connect(sink)

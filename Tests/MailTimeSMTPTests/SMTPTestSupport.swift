@@ -4,6 +4,7 @@ import MailTimeMessage
 import MailTimeSMTP
 import MailTimeTLS
 import MailTimeTestSupport
+import Testing
 
 /// What the SMTP tests share: a logger, messages, a test CA, client configurations.
 enum SMTPTestSupport {
@@ -65,5 +66,20 @@ enum SMTPTestSupport {
             configuration.credentials = credentials
             return configuration
         }
+    }
+}
+
+/// Runs `body`, which must fail with an ``SMTPError`` of `code` and `kind`.
+func expectFailure(
+    _ code: SMTPError.Code, kind: SMTPError.Kind,
+    _ body: () async throws(SMTPError) -> Void,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async {
+    do {
+        try await body()
+        Issue.record("expected \(code), but it succeeded", sourceLocation: sourceLocation)
+    } catch {
+        #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+        #expect(error.kind == kind, "\(error)", sourceLocation: sourceLocation)
     }
 }

@@ -267,7 +267,12 @@ public final class ChildProcess: @unchecked Sendable {
             return !terminated
         }
         guard first else { return }
-        // Closing the watchdog's pipe makes its `cat` end; it then signals a program that is still running.
+        // Closing the watchdog's pipe makes its `cat` end; it then signals the program's pid. When the
+        // program is gone that pid may belong to someone else by now: kill the watchdog first (it is
+        // still in the program's process group, which keeps the group id from being reused).
+        if !isRunning {
+            _ = kill(-processIdentifier, SIGKILL)
+        }
         close(watchdogInput)
         if isRunning {
             signal(SIGTERM)

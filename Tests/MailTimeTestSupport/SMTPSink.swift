@@ -108,6 +108,11 @@ public final class SMTPSink: Sendable {
         child.standardError()
     }
 
+    /// What to show in a failure: whether smtp-sink still runs (or its exit status), and the end of its stderr.
+    public func diagnostics() -> String {
+        child.diagnostics()
+    }
+
     /// Stops smtp-sink (terminates and reaps it) and removes its temporary files. Idempotent; also done on deinit.
     public func stop() {
         child.terminate()
