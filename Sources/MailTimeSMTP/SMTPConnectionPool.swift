@@ -65,6 +65,7 @@ public final class SMTPConnectionPool: Sendable {
         var open = 0
         var waiters: [CheckedContinuation<Grant, any Error>] = []
         var isShutDown = false
+        var isSweepScheduled = false
     }
 
     public let client: SMTPClientConfiguration
@@ -251,20 +252,38 @@ public final class SMTPConnectionPool: Sendable {
         waiter?.resume(returning: .newConnection)
     }
 
+    /// Makes sure a sweep will close the connections left idle too long. One timer serves the
+    /// whole pool (scheduling one per release would cost more than the sends).
     private func scheduleIdleClose(_ entry: IdleConnection) {
-        let connection = entry.connection
-        connection.channel.eventLoop.scheduleTask(in: TimeAmount(configuration.idleTimeout)) { [weak self] in
+        let needsSweep = state.withLock { state in
+            defer { state.isSweepScheduled = true }
+            return !state.isSweepScheduled
+        }
+        if needsSweep {
+            scheduleSweep(after: configuration.idleTimeout, on: entry.connection.channel.eventLoop)
+        }
+    }
+
+    private func scheduleSweep(after delay: Duration, on eventLoop: any EventLoop) {
+        eventLoop.scheduleTask(in: TimeAmount(delay)) { [weak self] in
             guard let self else { return }
-            let expired = self.state.withLock { state in
-                guard let index = state.idle.firstIndex(where: { $0.connection === connection && $0.since == entry.since }) else {
-                    return false
+            let now = ContinuousClock.now
+            let (expired, nextDue) = self.state.withLock { state -> ([SMTPConnection], Duration?) in
+                let limit = self.configuration.idleTimeout
+                let expired = state.idle.filter { now - $0.since >= limit }.map(\.connection)
+                state.idle.removeAll { now - $0.since >= limit }
+                state.open -= expired.count
+                guard let oldest = state.idle.map(\.since).min() else {
+                    state.isSweepScheduled = false
+                    return (expired, nil)
                 }
-                state.idle.remove(at: index)
-                state.open -= 1
-                return true
+                return (expired, limit - (now - oldest))
             }
-            if expired {
+            for connection in expired {
                 Task { await connection.close() }
+            }
+            if let nextDue {
+                self.scheduleSweep(after: max(nextDue, .milliseconds(1)), on: eventLoop)
             }
         }
     }

@@ -70,11 +70,12 @@ import Testing
     }
 
     @Test func aConnectionTheServerClosedIsNotReused() async throws {
-        // smtp-sink drops a session idle for more than two seconds (-t 2).
-        let sink = try await SMTPSink.start(arguments: ["-t", "2"])
+        // smtp-sink drops a session idle for more than four seconds (-t 4; shorter limits can cut a
+        // fresh session short on a loaded machine).
+        let sink = try await SMTPSink.start(arguments: ["-t", "4"])
         let pool = try pool(sink, .init(maximumConnections: 1, livenessCheckAfter: .seconds(60)))
         _ = try await pool.send(try SMTPTestSupport.message())
-        try await Task.sleep(for: .milliseconds(3000))
+        try await Task.sleep(for: .milliseconds(5500))
         let result = try await pool.send(try SMTPTestSupport.message())
         #expect(result.accepted.count == 1)
         #expect(try sink.deliveredCount() == 2)
