@@ -35,11 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 200); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
-sink_count() { tr '\r' '\n' < "$work/sink.out" | grep -o 'mesg=[0-9]*' | tail -n 1 | cut -d= -f2; }
+. Benchmarks/common.sh
 
 sink_port=$(free_port)
 user_opt=(); [ "$(id -u)" = 0 ] && user_opt=(-u nobody)
@@ -57,12 +53,12 @@ echo "# smtp-sink 127.0.0.1:$sink_port; mailtimed 127.0.0.1:$broker_port ($sende
 
 source_runs=(); ours_runs=()
 for run in $(seq 1 "$runs"); do
-  before=$(sink_count); before=${before:-0}
+  before=$(sink_count "$work/sink.out"); before=${before:-0}
   t0=$(date +%s.%N)
   smtp-source -4 -s 20 -d -m "$n" -l 2048 -f bench@example.com -t sink@example.com -M bench.example "127.0.0.1:$sink_port" >/dev/null
   t1=$(date +%s.%N)
   sleep 0.2
-  got=$(( $(sink_count) - before ))
+  got=$(( $(sink_count "$work/sink.out") - before ))
   [ "$got" = "$n" ] || { echo "smtp-sink counted $got of $n from smtp-source" >&2; exit 1; }
   rate=$(python3 -c "print(int($n / ($t1 - $t0)))")
   echo "smtp-source -s 20 -d run $run: $rate msgs/s"

@@ -30,16 +30,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
-# smtp-sink's running total of messages received (its -c counter line).
-sink_count() { tr '\r' '\n' < "$work/sink.out" | grep -o 'mesg=[0-9]*' | tail -n 1 | cut -d= -f2; }
+. Benchmarks/common.sh
 # Fails unless the sink counted exactly $1 more messages than $2.
 check_count() {
   sleep 0.2
-  local now; now=$(sink_count)
+  local now; now=$(sink_count "$work/sink.out")
   if [ "$((now - $2))" != "$1" ]; then echo "smtp-sink counted $((now - $2)) messages, expected $1" >&2; exit 1; fi
 }
 
@@ -52,7 +47,7 @@ echo "# smtp-sink on 127.0.0.1:$port; N=$n LEN=$len RUNS=$runs nproc=$(nproc) po
 
 peer_runs=(); pipe_runs=(); nopipe_runs=(); single_runs=()
 for run in $(seq 1 "$runs"); do
-  before=$(sink_count); before=${before:-0}
+  before=$(sink_count "$work/sink.out"); before=${before:-0}
   t0=$(date +%s.%N)
   smtp-source -4 -s 20 -d -m "$n" -l "$len" -f bench@example.com -t sink@example.com -M bench.example "127.0.0.1:$port" >/dev/null
   t1=$(date +%s.%N)
@@ -62,7 +57,7 @@ for run in $(seq 1 "$runs"); do
   peer_runs+=("$rate")
 
   for mode in pipe nopipe single; do
-    before=$(sink_count)
+    before=$(sink_count "$work/sink.out")
     case $mode in
       pipe) result=$("$bin/mailtime-bench" smtp --port "$port" --connections 20 --messages "$n" --size "$len" --json) ;;
       nopipe) result=$("$bin/mailtime-bench" smtp --port "$port" --connections 20 --messages "$n" --size "$len" --no-pipelining --json) ;;
