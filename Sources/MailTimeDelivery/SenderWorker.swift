@@ -53,16 +53,43 @@ public struct SenderWorker: Sendable {
                 await source.waitForWork()
                 continue
             }
-            for job in jobs {
-                if Task.isCancelled { break }
-                await deliver(job)
+            let leases = HeldLeases(jobs)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await renew(leases) }
+                for job in jobs {
+                    if Task.isCancelled { break }
+                    await deliver(job, leases: leases)
+                    leases.release(job)
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Renews the batch's leases every ``renewalInterval`` until cancelled; a lease that cannot be
+    /// renewed is marked lost, and its outcome will not be recorded.
+    private func renew(_ leases: HeldLeases) async {
+        while true {
+            do {
+                try await Task.sleep(for: renewalInterval)
+            } catch {
+                return
+            }
+            for job in leases.current {
+                do {
+                    _ = try await source.renew(job)
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.warning("cannot renew the lease", metadata: ["mail.id": "\(job.id)", "error": "\(error)"])
+                    leases.markLost(job)
+                }
             }
         }
     }
 
     /// Delivers one email (with the emails folded into it) and records the outcome for each,
     /// unless the lease was lost meanwhile.
-    func deliver(_ job: DeliveryJob) async {
+    func deliver(_ job: DeliveryJob, leases: HeldLeases) async {
         var logger = logger
         logger[metadataKey: "mail.id"] = "\(job.id)"
         var jobs: [DeliveryJob] = []
@@ -104,61 +131,14 @@ public struct SenderWorker: Sendable {
         let request = DeliveryRequest(
             id: head.id, email: email, composer: composer, recipients: recipients, attempt: head.attempt, pinnedProvider: head.pinnedProvider
         )
-        let (outcome, leaseHeld) = await withLeaseRenewal(jobs, logger: logger) {
-            await deliverer.deliver(request)
-        }
-        guard leaseHeld else {
+        let outcome = await deliverer.deliver(request)
+        guard !leases.isLost(any: jobs) else {
             logger.warning("the lease was lost during the send; recording nothing")
             return
         }
         for member in jobs {
             await report(outcome, for: member, logger: logger)
         }
-    }
-
-    /// Runs `send` while renewing the leases every ``renewalInterval``; says whether they held.
-    private func withLeaseRenewal(
-        _ jobs: [DeliveryJob],
-        logger: Logger,
-        _ send: @escaping @Sendable () async -> DeliveryOutcome
-    ) async -> (DeliveryOutcome, Bool) {
-        await withTaskGroup(of: Result.self) { group in
-            group.addTask { .delivered(await send()) }
-            group.addTask {
-                while true {
-                    do {
-                        try await Task.sleep(for: renewalInterval)
-                        for job in jobs { _ = try await source.renew(job) }
-                    } catch is CancellationError {
-                        return .renewalStopped
-                    } catch {
-                        if Task.isCancelled { return .renewalStopped }
-                        logger.warning("cannot renew the lease", metadata: ["error": "\(error)"])
-                        return .leaseLost
-                    }
-                }
-            }
-            var outcome: DeliveryOutcome?
-            var leaseHeld = true
-            for await result in group {
-                switch result {
-                case .delivered(let delivered):
-                    outcome = delivered
-                    group.cancelAll()
-                case .leaseLost:
-                    leaseHeld = false
-                case .renewalStopped:
-                    break
-                }
-            }
-            return (outcome!, leaseHeld)
-        }
-    }
-
-    private enum Result: Sendable {
-        case delivered(DeliveryOutcome)
-        case leaseLost
-        case renewalStopped
     }
 
     private func report(_ outcome: DeliveryOutcome, for job: DeliveryJob, logger: Logger) async {
