@@ -1,7 +1,8 @@
 /// Where a sender gets emails and reports what happened: the queue itself inside the broker, or
 /// the broker's worker commands over the protocol for a separate sender process.
 public protocol JobSource: Sendable {
-    /// Leases up to `maximum` due emails; empty when none is due.
+    /// Leases up to `maximum` due emails; empty when none is due. Throwing `CancellationError`
+    /// ends the sender loop (a source that is shutting down does so).
     func lease(maximum: Int) async throws -> [DeliveryJob]
     /// Records the outcome of an attempt.
     func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async throws
