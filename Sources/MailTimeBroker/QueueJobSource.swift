@@ -64,6 +64,17 @@ struct QueueJobSource: JobSource {
         try await queue.touch(try jobID(job), token: job.token, extendBy: visibility).cancelRequested
     }
 
+    func release(_ job: DeliveryJob) async {
+        for member in [job] + job.folded {
+            guard let id = JobID(member.id) else { continue }
+            do {
+                try await queue.release(id, token: member.token)
+            } catch {
+                logger.warning("cannot give a lease back", metadata: ["mail.id": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+
     func waitForWork() async {
         await control.waitForWork(timeout: Self.idlePause)
     }

@@ -10,6 +10,13 @@ public protocol JobSource: Sendable {
     func renew(_ job: DeliveryJob) async throws -> Bool
     /// Waits a little for emails to become due (or returns at once when some may be).
     func waitForWork() async
+    /// Gives back a leased email the sender will not send (it is stopping).
+    func release(_ job: DeliveryJob) async
+}
+
+extension JobSource {
+    /// Leaves the email to its lease: it is leased again once the lease expires.
+    public func release(_ job: DeliveryJob) async {}
 }
 
 extension RecipientOutcome {

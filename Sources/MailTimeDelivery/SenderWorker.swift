@@ -35,7 +35,7 @@ public struct SenderWorker: Sendable {
     }
 
     /// Runs until the task is cancelled or the source closes; the email in hand is finished first,
-    /// and the rest of a leased batch is left to its lease.
+    /// and the rest of a leased batch is given back.
     public func run() async {
         while !Task.isCancelled {
             let jobs: [DeliveryJob]
@@ -57,8 +57,11 @@ public struct SenderWorker: Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await renew(leases) }
                 for job in jobs {
-                    if Task.isCancelled { break }
-                    await deliver(job, leases: leases)
+                    if Task.isCancelled {
+                        await source.release(job)
+                    } else {
+                        await deliver(job, leases: leases)
+                    }
                     leases.release(job)
                 }
                 group.cancelAll()

@@ -118,6 +118,13 @@ public final class MailQueue: Sendable {
         try await run(.fail(id, token: token, error: error, results: results))
     }
 
+    /// Gives a lease back unused, as a sender that stops before sending does: the job is ready
+    /// again at once and the attempt does not count (a pending cancel is honoured instead).
+    @discardableResult
+    public func release(_ id: JobID, token: UInt64) async throws -> Job {
+        try await run(.release(id, token: token))
+    }
+
     /// Extends a lease to `extension` from now. Tells whether a cancel is pending.
     public func touch(_ id: JobID, token: UInt64, extendBy extension: Duration) async throws -> LeaseRenewal {
         try await run(.touch(id, token: token, extendBy: `extension`))

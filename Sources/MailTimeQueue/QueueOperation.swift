@@ -61,6 +61,11 @@ extension QueueOperation where Result == Job {
     }
 
     /// Records a permanent failure (see ``MailQueue/fail(_:token:error:results:)``).
+    /// Gives a lease back unused (see ``MailQueue/release(_:token:)``).
+    public static func release(_ id: JobID, token: UInt64) -> Self {
+        Self { store, transaction, now in try store.release(id, token: token, now: now, transaction) }
+    }
+
     public static func fail(_ id: JobID, token: UInt64, error: DeliveryFailure, results: [RecipientResult] = []) -> Self {
         Self { store, transaction, now in try store.fail(id, token: token, error: error, results: results, now: now, transaction) }
     }

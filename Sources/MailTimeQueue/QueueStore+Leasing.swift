@@ -152,6 +152,29 @@ extension QueueStore {
         return next
     }
 
+    /// Gives a lease back unused (the sender is stopping and never started the send): the job is
+    /// ready again at once and the attempt does not count. A pending cancel is honoured.
+    func release(_ id: JobID, token: UInt64, now: Timestamp, _ transaction: LMDBTransaction) throws -> Job {
+        let job = try heldJob(id, token: token, transaction)
+        guard job.state == .leased else {
+            throw QueueError(.invalidState, "job \(id) is not leased")
+        }
+        var next = job
+        next.lease = nil
+        next.updatedAt = now
+        if job.cancelRequested {
+            next.state = .cancelled
+            next.finishedAt = now
+        } else {
+            next.state = .ready
+            next.attempts = max(0, job.attempts - 1)
+            next.notBefore = now
+        }
+        try update(job, to: next, transaction)
+        if next.state == .cancelled { record(.cancelled, next) }
+        return next
+    }
+
     /// Records a permanent failure: the job fails for good.
     func fail(
         _ id: JobID,

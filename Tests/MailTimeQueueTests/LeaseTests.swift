@@ -181,3 +181,31 @@ import Testing
         }
     }
 }
+
+@Suite struct ReleaseTests {
+    @Test func aReleasedLeaseIsReadyAgainAndItsAttemptDoesNotCount() async throws {
+        try await withTestQueue { queue, _ in
+            let id = try await queue.enqueue([email()])[0].id
+            let leased = try await queue.lease(maximum: 1, visibility: .seconds(60), owner: "s")[0]
+            #expect(leased.job.attempts == 1)
+            let released = try await queue.release(id, token: leased.token)
+            #expect(released.state == .ready)
+            #expect(released.attempts == 0)
+            #expect(released.lease == nil)
+            // The old token cannot report any more; the job leases again at once.
+            let stale = await queueError { _ = try await queue.complete(id, token: leased.token) }
+            #expect(stale?.code == .staleToken || stale?.code == .invalidState)
+            let again = try await queue.lease(maximum: 1, visibility: .seconds(60), owner: "t")
+            #expect(again.map(\.job.id) == [id])
+        }
+    }
+
+    @Test func releasingHonoursAPendingCancel() async throws {
+        try await withTestQueue { queue, _ in
+            let id = try await queue.enqueue([email()])[0].id
+            let leased = try await queue.lease(maximum: 1, visibility: .seconds(60), owner: "s")[0]
+            _ = try await queue.cancel(id)
+            #expect(try await queue.release(id, token: leased.token).state == .cancelled)
+        }
+    }
+}
