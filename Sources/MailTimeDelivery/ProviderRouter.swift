@@ -143,7 +143,7 @@ public final class ProviderRouter: MailDeliverer {
 
     /// Smooth weighted round-robin over the providers that are up.
     private func nextBalanced() -> Int {
-        let up = providers.map { $0.health.isUp }
+        let up = providers.map(\.isUp)
         return balance.withLock { current in
             var total = 0
             var best: Int?

@@ -76,6 +76,11 @@ final class SMTPProvider: Sendable {
         }
     }
 
+    /// Whether the circuit breaker lets the provider be used (for choosing; cheaper than ``health``).
+    var isUp: Bool {
+        state.withLock { $0.breaker.isUp }
+    }
+
     var health: ProviderHealth {
         state.withLock { $0.health }
     }
