@@ -39,6 +39,9 @@ struct EndToEndBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds to wait for delivery before giving up.")
     var timeout: Double = 120
 
+    @Flag(help: "Pause delivery while the emails are sent, then resume it: intake and delivery measured apart.")
+    var separatePhases = false
+
     @Flag(help: "Print one JSON object instead of a line of text.")
     var json = false
 
@@ -46,12 +49,15 @@ struct EndToEndBenchmark: AsyncParsableCommand {
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let token = try String(contentsOfFile: data + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let trust = try BrokerTrust.pinned(certificateFile: data + "/tls/certificate.pem")
-        let before = try sinkCount()
+        let sink = try SinkCounter(path: sinkCounters)
+        let before = try sink.read()
         // One email, encoded once: producers hand the broker JSON, however they make it.
         let emailJSON = Email(
             from: try EmailAddress("bench@example.com"), to: [try EmailAddress("sink@example.com")],
             subject: "Benchmark", text: String(repeating: "x", count: max(0, size - 200))
         ).jsonBytes()
+        let control = try await MailTimeClient.connect(host: host, port: port, tls: trust, token: token, logger: logger)
+        if separatePhases { try await control.pause() }
         let clock = ContinuousClock()
         let start = clock.now
         let perConnection = (0..<connections).map { messages / connections + ($0 < messages % connections ? 1 : 0) }
@@ -77,33 +83,27 @@ struct EndToEndBenchmark: AsyncParsableCommand {
             try await group.waitForAll()
         }
         let accepted = clock.now - start
-        var delivered = try sinkCount() - before
+        if separatePhases { try await control.resume() }
+        let deliveryStart = clock.now
+        var delivered = try sink.read() - before
         while delivered < messages {
             guard clock.now - start < .seconds(timeout) else {
                 throw ValidationError("smtp-sink counted \(delivered) of \(messages) within \(timeout) s")
             }
             try await Task.sleep(for: .milliseconds(20))
-            delivered = try sinkCount() - before
+            delivered = try sink.read() - before
         }
-        let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let acceptedSeconds = Double(accepted.components.seconds) + Double(accepted.components.attoseconds) / 1e18
-        let rate = Double(messages) / seconds
+        try await control.close()
+        let seconds = (clock.now - start).seconds
+        let acceptedSeconds = accepted.seconds
+        let deliverySeconds = (clock.now - deliveryStart).seconds
+        let rate = Double(messages) / (separatePhases ? deliverySeconds : seconds)
         if json {
-            print(#"{"messages":\#(messages),"accepted_s":\#(String(format: "%.3f", acceptedSeconds)),"delivered_s":\#(String(format: "%.3f", seconds)),"delivered_per_s":\#(Int(rate)),"sink_count":\#(delivered)}"#)
+            print(#"{"messages":\#(messages),"separate_phases":\#(separatePhases),"accepted_s":\#(String(format: "%.3f", acceptedSeconds)),"delivered_s":\#(String(format: "%.3f", seconds)),"delivered_per_s":\#(Int(rate)),"sink_count":\#(delivered)}"#)
+        } else if separatePhases {
+            print("e2e: \(messages) emails accepted in \(String(format: "%.2f", acceptedSeconds)) s with delivery paused (\(Int(Double(messages) / acceptedSeconds))/s), then delivered in \(String(format: "%.2f", deliverySeconds)) s: \(Int(rate)) delivered/s")
         } else {
             print("e2e: \(messages) emails accepted in \(String(format: "%.2f", acceptedSeconds)) s, all delivered in \(String(format: "%.2f", seconds)) s: \(Int(rate)) delivered/s")
         }
-    }
-
-    /// smtp-sink's running message count: the highest `mesg=` of its complete counter records
-    /// (each ends in CR or LF, depending on the version and the moment).
-    private func sinkCount() throws -> Int {
-        let text = (try? String(contentsOfFile: sinkCounters, encoding: .utf8)) ?? ""
-        var records = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" })
-        records.removeLast()
-        return records.compactMap { record in
-            record.split(separator: " ").first { $0.hasPrefix("mesg=") }.flatMap { Int($0.dropFirst(5)) }
-        }.max() ?? 0
     }
 }
