@@ -5,11 +5,15 @@ extension Email {
     /// address literal) is replaced by `mailtime.invalid`.
     public static func generateMessageID(domain: some StringProtocol) -> String {
         var generator = SystemRandomNumberGenerator()
-        let digits = (0..<2).map { _ in
-            let value = generator.next() as UInt64
-            let hex = String(value, radix: 16)
-            return String(repeating: "0", count: 16 - hex.count) + hex
-        }.joined()
+        let hex = Array("0123456789abcdef".utf8)
+        var digits = ""
+        digits.reserveCapacity(32)
+        for _ in 0..<2 {
+            let value: UInt64 = generator.next()
+            for shift in stride(from: 60, through: 0, by: -4) {
+                digits.unicodeScalars.append(Unicode.Scalar(hex[Int((value >> UInt64(shift)) & 0xF)]))
+            }
+        }
         let isHostName = (1...200).contains(domain.utf8.count) && domain.utf8.allSatisfy { byte in
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")

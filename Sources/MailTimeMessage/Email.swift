@@ -80,14 +80,14 @@ public struct Email: Sendable, Hashable {
     /// Every envelope recipient: `to`, then `cc`, then `bcc`, each address once. Domains are compared
     /// ignoring case, local parts exactly (RFC 5321 §2.4 lets a server tell `Bob` from `bob`).
     public var recipients: [EmailAddress] {
+        if cc.isEmpty && bcc.isEmpty && to.count == 1 { return to }
         var seen = Set<String>()
         return (to + cc + bcc).filter { seen.insert($0.localPart + "@" + $0.domain.lowercased()).inserted }
     }
 
     /// Whether any address has non-ASCII characters, so that sending needs SMTPUTF8 (RFC 6531).
     public var needsSMTPUTF8: Bool {
-        (from.map { [$0] } ?? []).contains(where: \.needsSMTPUTF8)
-            || (to + cc + bcc + replyTo).contains(where: \.needsSMTPUTF8)
+        from?.needsSMTPUTF8 == true || [to, cc, bcc, replyTo].contains { $0.contains(where: \.needsSMTPUTF8) }
     }
 }
 

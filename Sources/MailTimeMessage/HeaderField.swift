@@ -56,7 +56,7 @@ struct HeaderField {
     mutating func append(unstructured text: String, allowingLongWords: Bool) {
         let words = text.split(separator: " ", omittingEmptySubsequences: false)
         let isPlain = text.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) || $0 == "\t" }
-            && !text.contains("=?")
+            && !Self.containsEncodedWordOpener(text)
         let fitsFolded = allowingLongWords
             || words.allSatisfy { $0.utf8.count < Self.preferredLineLength - 1 }
                 && (words.first?.utf8.count ?? 0) <= room
@@ -73,6 +73,16 @@ struct HeaderField {
         for word in EncodedWord.encode(text, firstWordLength: min(room, EncodedWord.maximumLength)) {
             append(word: word)
         }
+    }
+
+    /// Whether `text` has "=?", which a reader could take for the start of an encoded word.
+    static func containsEncodedWordOpener(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?") { return true }
+            previous = byte
+        }
+        return false
     }
 
     /// The field with its closing CRLF.

@@ -57,7 +57,7 @@ package struct JSONParser {
     }
 
     private mutating func skipWhitespace() {
-        while offset < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[offset]) {
+        while offset < bytes.count, bytes[offset] == 0x20 || bytes[offset] == 0x09 || bytes[offset] == 0x0A || bytes[offset] == 0x0D {
             offset += 1
         }
     }
@@ -187,6 +187,15 @@ package struct JSONParser {
 
     private mutating func parseString() throws(SyntaxError) -> String {
         offset += 1
+        // Most strings have no escape: find the closing quote and make the string from the bytes in place.
+        let plainEnd = bytes.withUnsafeBufferPointer { JSONStringScanner.firstSpecialByte(in: $0, from: offset) }
+        if plainEnd < bytes.count, bytes[plainEnd] == UInt8(ascii: "\"") {
+            guard let string = String(validating: bytes[offset..<plainEnd], as: UTF8.self) else {
+                throw error("a string is not valid UTF-8")
+            }
+            offset = plainEnd + 1
+            return string
+        }
         var result: [UInt8] = []
         var runStart = offset
         while true {

@@ -42,7 +42,9 @@ package struct JSONWriter {
         var value = value
         value.withUTF8 { utf8 in
             var runStart = 0
-            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+            var index = JSONStringScanner.firstSpecialByte(in: utf8, from: 0)
+            while index < utf8.count {
+                let byte = utf8[index]
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
                 runStart = index + 1
                 switch byte {
@@ -53,6 +55,7 @@ package struct JSONWriter {
                 case 0x09: bytes += [0x5C, UInt8(ascii: "t")]
                 default: bytes += Array("\\u00".utf8) + [Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0xF)]]
                 }
+                index = JSONStringScanner.firstSpecialByte(in: utf8, from: runStart)
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
         }

@@ -111,7 +111,7 @@ public struct MessageComposer: Sendable {
     /// The display name as RFC 5322 phrase words when it is printable ASCII: its atoms, or one quoted
     /// string; nil when it needs encoded words.
     private static func plainPhraseWords(_ name: String) -> [String]? {
-        guard name.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) }), !name.contains("=?") else {
+        guard name.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) }), !HeaderField.containsEncodedWordOpener(name) else {
             return nil
         }
         let words = name.split(separator: " ", omittingEmptySubsequences: false)

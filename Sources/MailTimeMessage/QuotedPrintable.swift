@@ -3,55 +3,93 @@ enum QuotedPrintable {
     /// The longest encoded line, soft-break `=` included.
     static let maximumLineLength = 76
 
-    private static let hex = Array("0123456789ABCDEF".utf8)
-
     /// Encodes `text`, turning each of its line breaks (CRLF, LF or CR) into a CRLF hard break.
     /// The result has no CRLF after its last line unless `text` ends with a line break; with
     /// `endingInCRLF`, a last line without one ends in a soft break, which adds nothing to the text.
     static func encode(_ text: String, endingInCRLF: Bool = false) -> [UInt8] {
         var text = text
         return text.withUTF8 { bytes in
-            var output: [UInt8] = []
-            output.reserveCapacity(bytes.count + bytes.count / 8 + 3)
-            var lineLength = 0
-            var index = 0
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == 0x0D || byte == 0x0A {
-                    output.append(0x0D)
-                    output.append(0x0A)
-                    lineLength = 0
-                    index += byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A ? 2 : 1
-                    continue
+            // Each byte takes at most 3 columns; soft breaks add 3 bytes per line of at least 73.
+            let capacity = 3 * bytes.count + 3 * (3 * bytes.count / 73 + 2)
+            return [UInt8](unsafeUninitializedCapacity: capacity) { output, count in
+                var written = 0
+                func put(_ byte: UInt8) {
+                    output[written] = byte
+                    written += 1
                 }
-                let isLast = index + 1 == bytes.count
-                let lastOnLine = isLast || bytes[index + 1] == 0x0D || bytes[index + 1] == 0x0A
-                let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "="))
-                    || ((byte == 0x20 || byte == 0x09) && !lastOnLine)
-                let length = literal ? 1 : 3
-                // A soft break needs one column for its "="; the last token of a line does not,
-                // unless the text will end in a soft break.
-                let room = lastOnLine && !(endingInCRLF && isLast) ? maximumLineLength : maximumLineLength - 1
-                if lineLength + length > room {
-                    output.append(UInt8(ascii: "="))
-                    output.append(0x0D)
-                    output.append(0x0A)
-                    lineLength = 0
+                var lineLength = 0
+                var index = 0
+                while index < bytes.count {
+                    // Fast path: a run of bytes written as they are, none of them the last on its line,
+                    // copied a line's room at a time.
+                    var runEnd = index
+                    while runEnd + 1 < bytes.count, isPlain(bytes[runEnd]), bytes[runEnd + 1] != 0x0D, bytes[runEnd + 1] != 0x0A {
+                        runEnd += 1
+                    }
+                    while index < runEnd {
+                        if lineLength >= maximumLineLength - 1 {
+                            put(UInt8(ascii: "="))
+                            put(0x0D)
+                            put(0x0A)
+                            lineLength = 0
+                        }
+                        let count = min(runEnd - index, maximumLineLength - 1 - lineLength)
+                        UnsafeMutableRawPointer(output.baseAddress! + written)
+                            .copyMemory(from: bytes.baseAddress! + index, byteCount: count)
+                        written += count
+                        lineLength += count
+                        index += count
+                    }
+                    guard index < bytes.count else { break }
+                    let byte = bytes[index]
+                    if byte == 0x0D || byte == 0x0A {
+                        put(0x0D)
+                        put(0x0A)
+                        lineLength = 0
+                        index += byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A ? 2 : 1
+                        continue
+                    }
+                    let isLast = index + 1 == bytes.count
+                    let lastOnLine = isLast || bytes[index + 1] == 0x0D || bytes[index + 1] == 0x0A
+                    let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "="))
+                        || ((byte == 0x20 || byte == 0x09) && !lastOnLine)
+                    let length = literal ? 1 : 3
+                    // A soft break needs one column for its "="; the last token of a line does not,
+                    // unless the text will end in a soft break.
+                    let room = lastOnLine && !(endingInCRLF && isLast) ? maximumLineLength : maximumLineLength - 1
+                    if lineLength + length > room {
+                        put(UInt8(ascii: "="))
+                        put(0x0D)
+                        put(0x0A)
+                        lineLength = 0
+                    }
+                    if literal {
+                        put(byte)
+                    } else {
+                        put(UInt8(ascii: "="))
+                        put(hexDigit(byte >> 4))
+                        put(hexDigit(byte & 0x0F))
+                    }
+                    lineLength += length
+                    index += 1
                 }
-                if literal {
-                    output.append(byte)
-                } else {
-                    output.append(UInt8(ascii: "="))
-                    output.append(hex[Int(byte >> 4)])
-                    output.append(hex[Int(byte & 0x0F)])
+                if endingInCRLF && written > 0 && output[written - 1] != 0x0A {
+                    put(UInt8(ascii: "="))
+                    put(0x0D)
+                    put(0x0A)
                 }
-                lineLength += length
-                index += 1
+                count = written
             }
-            if endingInCRLF && !output.isEmpty && output.last != 0x0A {
-                output += [UInt8(ascii: "="), 0x0D, 0x0A]
-            }
-            return output
         }
+    }
+
+    /// Whether `byte` is written as it is wherever it is not the last on its line.
+    private static func isPlain(_ byte: UInt8) -> Bool {
+        (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || byte == 0x20 || byte == 0x09
+    }
+
+    /// The upper-case hexadecimal digit for a value below 16.
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "A") + value - 10
     }
 }

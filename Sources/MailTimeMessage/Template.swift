@@ -22,6 +22,8 @@ public struct Template: Sendable, Hashable {
 
     /// The template with its placeholders replaced.
     public func render(_ variables: [String: String], escaping: Escaping) -> String {
+        // With no variables every placeholder stays as written.
+        guard !variables.isEmpty else { return source }
         var source = source
         return source.withUTF8 { bytes in
             guard var index = bytes.firstIndex(of: UInt8(ascii: "{")) else { return self.source }

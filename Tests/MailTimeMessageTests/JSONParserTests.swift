@@ -15,6 +15,11 @@ struct JSONParserTests {
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(Array(text.utf8)) }
     }
 
+    @Test(arguments: [[0x22, 0xFF, 0x22], [0x22, 0x61, 0xC3, 0x22], [0x22, 0x5C, 0x6E, 0xED, 0xA0, 0x80, 0x22]] as [[UInt8]])
+    func refusesStringsThatAreNotUTF8(_ bytes: [UInt8]) {
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(bytes) }
+    }
+
     @Test func findsTheRawTextOfEachMember() throws {
         let bytes = Array(#"{"id":"x", "email" : {"to":"a b", "n":[1, 2]} ,"token":7}"#.utf8)
         let (object, rawValues) = try JSONParser.parseObjectKeepingRawValues(bytes)

@@ -25,6 +25,18 @@ import Testing
         return String(scalars)
     }
 
+    /// Text made of runs of one scalar, 1 to 120 long, so that long stretches of plain text meet
+    /// every kind of byte at every offset.
+    static func textOfRuns(_ generator: inout SeededGenerator, length: Int) -> String {
+        var scalars = String.UnicodeScalarView()
+        while scalars.count < length {
+            let scalar = alphabet.randomElement(using: &generator)!
+            let run = Bool.random(using: &generator) ? Int.random(in: 1...120, using: &generator) : 1
+            scalars.append(contentsOf: repeatElement(scalar, count: run))
+        }
+        return String(scalars)
+    }
+
     /// Decodes quoted-printable as RFC 2045 §6.7 reads it.
     static func decodeQuotedPrintable(_ encoded: [UInt8]) -> [UInt8] {
         var output: [UInt8] = []
@@ -57,6 +69,28 @@ import Testing
         let expected = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
             .replacingOccurrences(of: "\n", with: "\r\n")
         #expect(Self.decodeQuotedPrintable(encoded) == Array(expected.utf8))
+    }
+
+    @Test(arguments: 0..<200 as Range<UInt64>)
+    func quotedPrintableRoundTripsWithLongRuns(seed: UInt64) {
+        var generator = SeededGenerator(state: seed)
+        let text = Self.textOfRuns(&generator, length: 600)
+        let encoded = QuotedPrintable.encode(text, endingInCRLF: seed % 2 == 0)
+        let lines = String(decoding: encoded, as: UTF8.self).components(separatedBy: "\r\n")
+        #expect(lines.allSatisfy { $0.utf8.count <= 76 && !$0.hasSuffix(" ") && !$0.hasSuffix("\t") })
+        #expect(encoded.allSatisfy { $0 < 0x80 })
+        let expected = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            .replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(Self.decodeQuotedPrintable(encoded) == Array(expected.utf8))
+    }
+
+    @Test(arguments: 0..<200 as Range<UInt64>)
+    func jsonStringsWithLongRunsRoundTrip(seed: UInt64) throws {
+        var generator = SeededGenerator(state: seed)
+        let text = Self.textOfRuns(&generator, length: 300)
+        var writer = JSONWriter()
+        writer.string(text)
+        #expect(try JSONParser.parse(writer.bytes) == .string(text))
     }
 
     @Test(arguments: 0..<200 as Range<UInt64>)

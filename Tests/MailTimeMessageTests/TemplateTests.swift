@@ -20,6 +20,12 @@ import Testing
         #expect(Template(text).render(variables, escaping: .html) == "{{missing}} {{{missing}}} {{ name }} {{na me}} {{}} {name} {{name} {Tom &amp; &lt;Jerry&gt; {{")
     }
 
+    @Test func withoutVariablesEveryPlaceholderStays() {
+        let text = "Hi {{name}} & {{{name}}} <b>"
+        #expect(Template(text).render([:], escaping: .html) == text)
+        #expect(Template(text).render([:], escaping: .none) == text)
+    }
+
     @Test func keysUseLettersDigitsUnderscoreAndHyphen() {
         #expect(Template("{{snake_case-key9}}").render(variables, escaping: .none) == "ok")
         #expect(Template.isKey("a-B_9".utf8))
