@@ -4,12 +4,11 @@ extension Email {
     /// `domain` should be the sender's; a domain that cannot appear in a Message-ID (non-ASCII, or an
     /// address literal) is replaced by `mailtime.invalid`.
     public static func generateMessageID(domain: some StringProtocol) -> String {
-        var generator = SystemRandomNumberGenerator()
         let hex = Array("0123456789abcdef".utf8)
+        let values = BufferedRandom.shared.withLock { random in [random.next(), random.next()] }
         var digits = ""
         digits.reserveCapacity(32)
-        for _ in 0..<2 {
-            let value: UInt64 = generator.next()
+        for value in values {
             for shift in stride(from: 60, through: 0, by: -4) {
                 digits.unicodeScalars.append(Unicode.Scalar(hex[Int((value >> UInt64(shift)) & 0xF)]))
             }
