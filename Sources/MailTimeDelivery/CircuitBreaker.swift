@@ -46,6 +46,13 @@ struct CircuitBreaker: Sendable {
         currentCoolDown = coolDown
     }
 
+    /// A failure that shows the provider unusable at once (the start-up check): down for a cool-down
+    /// whatever the count, then probed like any provider that went down.
+    mutating func takeDown(at now: ContinuousClock.Instant) {
+        consecutiveFailures += 1
+        state = .down(until: now + currentCoolDown)
+    }
+
     /// A provider failure; returns whether this took the provider down.
     @discardableResult
     mutating func recordFailure(at now: ContinuousClock.Instant) -> Bool {

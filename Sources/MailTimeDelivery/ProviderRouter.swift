@@ -68,7 +68,7 @@ public final class ProviderRouter: MailDeliverer {
                         self.logger.info("provider ready", metadata: ["provider": "\(provider.name)"])
                     } catch {
                         let failure = DeliveryFailureReport(code: "SMTP_PROVIDER", text: "\(error)", provider: provider.name)
-                        for _ in 0..<self.configuration.failureThreshold { provider.recordProviderFailure(failure) }
+                        provider.takeDown(failure)
                         self.logger.error(
                             "provider is not usable; it is skipped until it recovers",
                             metadata: ["provider": "\(provider.name)", "error": "\(error)"]

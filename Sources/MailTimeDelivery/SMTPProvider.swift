@@ -65,6 +65,18 @@ final class SMTPProvider: Sendable {
         }
     }
 
+    /// A failed start-up check: the provider is down until its first probe succeeds.
+    func takeDown(_ failure: DeliveryFailureReport) {
+        state.withLock {
+            $0.breaker.takeDown(at: .now)
+            $0.health.isUp = false
+            $0.health.failures += 1
+            $0.health.consecutiveFailures = $0.breaker.consecutiveFailures
+            $0.health.lastError = failure.text
+            metrics.recordHealth(isUp: false)
+        }
+    }
+
     /// A failure that is not the provider's (temporary or permanent replies).
     func recordRefusal(_ failure: DeliveryFailureReport) {
         state.withLock {

@@ -49,8 +49,8 @@ struct ProviderStatsTests {
             let dead = try #require(stats.providers.last)
             #expect(!dead.isUp, "the startup probe failed, so its circuit breaker keeps it out")
             #expect(dead.sent == 0)
-            #expect(dead.consecutiveFailures == 3)
-            #expect(dead.failures == 3)
+            #expect(dead.consecutiveFailures == 1, "one failed check counts once")
+            #expect(dead.failures == 1)
             #expect(dead.lastError?.isEmpty == false)
         }
     }
@@ -64,7 +64,7 @@ struct ProviderStatsTests {
             #expect(fields["sent"] == "1")
             #expect(fields["provider sink"] == "up, 1 sent, 0 failed")
             let dead = try #require(fields["provider dead"])
-            #expect(dead.hasPrefix("down, 0 sent, 3 failed (3 in a row), last error: "), "\(dead)")
+            #expect(dead.hasPrefix("down, 0 sent, 1 failed (1 in a row), last error: "), "\(dead)")
             let lines = stats.stdout.split(separator: "\n")
             #expect(lines.suffix(2).map { $0.prefix { $0 != ":" } } == ["provider sink", "provider dead"], "the providers come last")
         }

@@ -32,6 +32,20 @@ import Testing
         #expect(result10)
     }
 
+    @Test func aFailedStartUpCheckTakesItDownAtOnceUntilAProbeSucceeds() {
+        var breaker = CircuitBreaker(threshold: 3, coolDown: .seconds(10), maximumCoolDown: .seconds(40))
+        breaker.takeDown(at: start)
+        #expect(!breaker.isUp)
+        #expect(breaker.consecutiveFailures == 1)
+        let early = breaker.permitsAttempt(at: start + .seconds(9))
+        #expect(!early)
+        let probe = breaker.permitsAttempt(at: start + .seconds(10))
+        #expect(probe)
+        breaker.recordSuccess()
+        #expect(breaker.isUp)
+        #expect(breaker.consecutiveFailures == 0)
+    }
+
     @Test func aSuccessResetsTheCount() {
         var breaker = CircuitBreaker(threshold: 2, coolDown: .seconds(1), maximumCoolDown: .seconds(1))
         breaker.recordFailure(at: start)
