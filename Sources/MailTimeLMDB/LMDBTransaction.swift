@@ -47,14 +47,28 @@ public struct LMDBTransaction {
 
     /// Stores `value` under `key`, replacing any value there.
     public func put(_ database: LMDBDatabase, _ key: [UInt8], _ value: [UInt8]) throws(LMDBError) {
-        let code = key.withUnsafeBytes { keyBytes in
+        try check(rawPut(database, key, value[...], flags: 0), "mdb_put in \(database.name)")
+    }
+
+    /// Stores `value` (part of a larger array, not copied) under `key`, which must sort after every
+    /// key already in `database` (`MDB_APPEND`). A page filled this way is left full when the next
+    /// key starts a new one, where an ordinary insert at the end would split it and leave its last
+    /// entry on the new page. Returns `false`, storing nothing, when `key` does not sort last.
+    public func append(_ database: LMDBDatabase, _ key: [UInt8], _ value: ArraySlice<UInt8>) throws(LMDBError) -> Bool {
+        let code = rawPut(database, key, value, flags: UInt32(MDB_APPEND))
+        if code == MDB_KEYEXIST { return false }
+        try check(code, "mdb_put (append) in \(database.name)")
+        return true
+    }
+
+    private func rawPut(_ database: LMDBDatabase, _ key: [UInt8], _ value: ArraySlice<UInt8>, flags: UInt32) -> Int32 {
+        key.withUnsafeBytes { keyBytes in
             value.withUnsafeBytes { valueBytes in
                 var keyValue = mailtime_mdb_val(keyBytes.baseAddress, keyBytes.count)
                 var dataValue = mailtime_mdb_val(valueBytes.baseAddress, valueBytes.count)
-                return mdb_put(pointer, database.handle, &keyValue, &dataValue, 0)
+                return mdb_put(pointer, database.handle, &keyValue, &dataValue, flags)
             }
         }
-        try check(code, "mdb_put in \(database.name)")
     }
 
     /// Deletes `key`. Returns whether it was there.

@@ -41,6 +41,25 @@ import Testing
         }
     }
 
+    @Test func appendTakesOnlyKeysThatSortLast() throws {
+        try withEnvironment { environment in
+            let database = try environment.openDatabase(named: "test")
+            let value: [UInt8] = [0, 7, 8, 0]
+            try environment.write { transaction throws in
+                #expect(try transaction.append(database, [1], value[1..<3]))
+                #expect(try transaction.append(database, [2], value[...]))
+                #expect(try !transaction.append(database, [1, 5], value[...]))
+                #expect(try !transaction.append(database, [2], value[...]))
+            }
+            try environment.read { transaction throws in
+                #expect(try transaction.get(database, [1]) == [7, 8])
+                #expect(try transaction.get(database, [2]) == value)
+                #expect(try transaction.get(database, [1, 5]) == nil)
+                #expect(try transaction.count(database) == 2)
+            }
+        }
+    }
+
     @Test func abortedWriteLeavesNothing() throws {
         struct Refused: Error {}
         try withEnvironment { environment in
