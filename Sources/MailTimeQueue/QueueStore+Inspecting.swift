@@ -6,7 +6,7 @@ extension QueueStore {
     }
 
     func payload(_ id: JobID, _ transaction: LMDBTransaction) throws -> [UInt8] {
-        guard let payload = try transaction.get(payloads, id.bytes) else {
+        guard let payload = try getPayload(of: id, transaction) else {
             throw QueueError(.notFound, "no job has the id \(id)")
         }
         return payload

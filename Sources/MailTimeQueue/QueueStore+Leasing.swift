@@ -55,7 +55,7 @@ extension QueueStore {
         next.lease = Lease(owner: owner, deadline: now + visibility, token: nextToken())
         next.updatedAt = now
         try update(job, to: next, transaction)
-        let payload = try transaction.get(payloads, job.id.bytes) ?? []
+        let payload = try getPayload(of: job.id, transaction) ?? []
         return LeasedJob(job: next, payload: payload)
     }
 

@@ -8,7 +8,8 @@ import MailTimeLMDB
 /// in the same group commit go on. An ``LMDBError`` aborts the whole transaction.
 ///
 /// Databases (keys are big-endian so byte order is the wanted order):
-/// - `jobs`: id → ``JobRecord``; `payloads`: id → the payload, written once.
+/// - `jobs`: id → ``JobRecord``; `payloads`: id → the payload, or id · chunk number → a chunk of it,
+///   written once (see ``putPayload(_:of:_:)``).
 /// - `ready`: priority · not-before · id; `scheduled`: not-before · id; `leases`: deadline · id;
 ///   `finished`: finished-at · id; `states`: state · id (for listing by state).
 /// - `idempotency`: key → id · created-at; `meta`: the per-state counts and the last fencing token.
@@ -129,7 +130,7 @@ final class QueueStore {
 
     /// Stores `job` as a new record: payload, record, indexes, counts.
     func insert(_ job: Job, payload: [UInt8], _ transaction: LMDBTransaction) throws {
-        try transaction.put(payloads, job.id.bytes, payload)
+        try putPayload(payload, of: job.id, transaction)
         try transaction.put(jobs, job.id.bytes, JobRecord.encode(job))
         try addIndexes(of: job, transaction)
         counters.perState[Int(job.state.rawValue)] += 1
@@ -140,7 +141,7 @@ final class QueueStore {
         try removeIndexes(of: old, transaction)
         if configuration.historyRetention <= .zero, new.state.isFinal {
             try transaction.delete(jobs, new.id.bytes)
-            try transaction.delete(payloads, new.id.bytes)
+            try deletePayload(of: new.id, transaction)
             try removeIdempotencyKey(of: new, transaction)
         } else {
             try transaction.put(jobs, new.id.bytes, JobRecord.encode(new))
@@ -154,7 +155,7 @@ final class QueueStore {
     func remove(_ job: Job, _ transaction: LMDBTransaction) throws {
         try removeIndexes(of: job, transaction)
         try transaction.delete(jobs, job.id.bytes)
-        try transaction.delete(payloads, job.id.bytes)
+        try deletePayload(of: job.id, transaction)
         try removeIdempotencyKey(of: job, transaction)
         counters.perState[Int(job.state.rawValue)] -= 1
     }

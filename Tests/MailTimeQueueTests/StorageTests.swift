@@ -66,7 +66,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [1, 1999, 2000, 2001, 4000, 100_003])
+    @Test(arguments: [1, 1999, 2000, 2001, 2048, 4000, 16_384, 16_385, 100_003])
     func payloadsOfEverySizeComeBackWhole(size: Int) async throws {
         try await withTestQueue { queue, _ in
             var generator = SystemRandomNumberGenerator()
@@ -81,6 +81,30 @@ import Testing
             #expect(try await queue.purge(olderThan: .zero) == 3)
             #expect(await queueError { _ = try await queue.payload(of: neighbours[1]) }?.code == .notFound)
         }
+    }
+
+    @Test func chunkedPayloadsWithEarlierIdsThanTheStoredOnesComeBackWhole() async throws {
+        // After a restart with the clock stepped back, new ids sort before the stored ones.
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock()
+        var configuration = MailQueue.Configuration(directory: directory.path)
+        configuration.clock = clock.queueClock
+        let payloads = (0..<4).map { index in (0..<(2048 + index)).map { UInt8(truncatingIfNeeded: $0 * 7 + index) } }
+        let first = try MailQueue(configuration: configuration, logger: .quiet)
+        let later = try await first.enqueue([NewJob(payload: payloads[0]), NewJob(payload: payloads[1])]).map(\.id)
+        first.close()
+
+        clock.advance(by: .seconds(-3600))
+        let second = try MailQueue(configuration: configuration, logger: .quiet)
+        defer { second.close() }
+        let earlier = try await second.enqueue([NewJob(payload: payloads[2]), NewJob(payload: payloads[3])]).map(\.id)
+        #expect(earlier.allSatisfy { $0 < later[0] })
+        for (id, payload) in zip(later + earlier, payloads) {
+            #expect(try await second.payload(of: id) == payload)
+        }
+        let leased = try await second.lease(maximum: 4, visibility: .seconds(10), owner: "s")
+        #expect(leased.map(\.payload) == [payloads[2], payloads[3], payloads[0], payloads[1]])
     }
 
     @Test func theMapGrowsWhenFull() async throws {
