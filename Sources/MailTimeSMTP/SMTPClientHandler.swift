@@ -15,6 +15,9 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     private var received = ByteBuffer()
     private var session: EventLoopPromise<SMTPCapabilities>?
     private var request: SMTPRequest?
+    /// Requests written while another was under way, started in order as each one ends, so that
+    /// a connection shared by two senders goes from one message to the next without a pause.
+    private var queued = CircularBuffer<SMTPRequest>()
     private var replyTimer: (scheduled: Scheduled<Void>, firesAt: NIODeadline)?
     /// When the awaited reply is due; `nil` while none is awaited.
     private var replyDeadline: NIODeadline?
@@ -62,14 +65,20 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
         promise?.succeed(())
-        guard self.request == nil else {
-            request.fail(SMTPError(.connectionUnusable, "the connection is busy with another request"))
-            return
-        }
         guard context.channel.isActive, session == nil else {
-            request.fail(SMTPError(.connectionUnusable, "the connection is closed"))
+            var failure = SMTPError(.connectionUnusable, "the connection is closed")
+            failure.isBeforeData = true
+            request.fail(failure)
             return
         }
+        guard self.request == nil, queued.isEmpty else {
+            queued.append(request)
+            return
+        }
+        start(request, context: context)
+    }
+
+    private func start(_ request: SMTPRequest, context: ChannelHandlerContext) {
         self.request = request
         switch request {
         case .send(let transaction, _): perform(stateMachine.startTransaction(transaction), context: context)
@@ -118,14 +127,23 @@ final class SMTPClientHandler: ChannelDuplexHandler {
             session = nil
         case .transactionCompleted(let result):
             if case .send(_, let promise) = request.take() { promise.succeed(result) }
+            startQueued(context: context)
         case .transactionFailed(let error):
             request.take()?.fail(error)
+            startQueued(context: context)
         case .livenessConfirmed:
             if case .checkLiveness(let promise) = request.take() { promise.succeed(()) }
+            startQueued(context: context)
         case .close(let error):
             close(error, context: context)
         }
         armReplyTimer(context: context)
+    }
+
+    /// Starts the next queued request once the session is free again.
+    private func startQueued(context: ChannelHandlerContext) {
+        guard request == nil, stateMachine.isReady, let next = queued.popFirst() else { return }
+        start(next, context: context)
     }
 
     private func startTLS(context: ChannelHandlerContext) {
@@ -162,6 +180,12 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         case .quit(let promise)?: promise.succeed(())
         case let request?: request.fail(failure)
         case nil: break
+        }
+        // The queued requests never reached the server.
+        var queuedFailure = failure
+        queuedFailure.isBeforeData = true
+        while let queuedRequest = queued.popFirst() {
+            if case .quit(let promise) = queuedRequest { promise.succeed(()) } else { queuedRequest.fail(queuedFailure) }
         }
         context.close(promise: nil)
     }

@@ -7,8 +7,10 @@ import Synchronization
 
 /// Connections to one SMTP server, reused from message to message.
 ///
-/// At most ``Configuration/maximumConnections`` are open at once; callers beyond that wait for
-/// one. A connection idle for ``Configuration/idleTimeout`` is closed, one older than
+/// At most ``Configuration/maximumConnections`` are open at once. When all are open, a second
+/// caller may share each one (``Configuration/sendersPerConnection``): its message waits in the
+/// connection and goes the moment the first one's transaction ends, so the connection never
+/// pauses between messages. Callers beyond that wait. A connection idle for ``Configuration/idleTimeout`` is closed, one older than
 /// ``Configuration/maximumReuseTime`` is not reused, and one idle for
 /// ``Configuration/livenessCheckAfter`` or longer is checked with NOOP before it is reused.
 public final class SMTPConnectionPool: Sendable {
@@ -22,17 +24,22 @@ public final class SMTPConnectionPool: Sendable {
         public var maximumReuseTime: Duration
         /// A connection idle at least this long is checked with NOOP before reuse; `.zero` checks every time.
         public var livenessCheckAfter: Duration
+        /// How many callers may use one connection at once, their messages sent one after another
+        /// (1 or 2); a second one is only let in when every connection is open.
+        public var sendersPerConnection: Int
 
         public init(
             maximumConnections: Int = 10,
             idleTimeout: Duration = .seconds(30),
             maximumReuseTime: Duration = .seconds(300),
-            livenessCheckAfter: Duration = .seconds(1)
+            livenessCheckAfter: Duration = .seconds(1),
+            sendersPerConnection: Int = 2
         ) {
             self.maximumConnections = maximumConnections
             self.idleTimeout = idleTimeout
             self.maximumReuseTime = maximumReuseTime
             self.livenessCheckAfter = livenessCheckAfter
+            self.sendersPerConnection = min(2, max(1, sendersPerConnection))
         }
     }
 
@@ -62,10 +69,25 @@ public final class SMTPConnectionPool: Sendable {
 
     private struct State {
         var idle: [IdleConnection] = []
+        /// How many callers use each connection in use.
+        var users: [ObjectIdentifier: Int] = [:]
+        /// Connections in use by one caller that a second may share.
+        var shareable: [SMTPConnection] = []
         var open = 0
         var waiters: [CheckedContinuation<Grant, any Error>] = []
         var isShutDown = false
         var isSweepScheduled = false
+
+        /// Records how many callers use `connection`; one with a single caller may take a second when sharing.
+        mutating func setUsers(_ count: Int, of connection: SMTPConnection, sharing: Bool) {
+            users[ObjectIdentifier(connection)] = count == 0 ? nil : count
+            let isShareable = sharing && count == 1
+            if let index = shareable.firstIndex(where: { $0 === connection }) {
+                if !isShareable { shareable.remove(at: index) }
+            } else if isShareable {
+                shareable.append(connection)
+            }
+        }
     }
 
     public let client: SMTPClientConfiguration
@@ -149,21 +171,23 @@ public final class SMTPConnectionPool: Sendable {
 
     // MARK: - Leasing
 
-    /// A connection, and whether it was used before.
+    /// A connection, and whether it was used before (or is shared).
     private func lease() async throws(SMTPError) -> (SMTPConnection, isReused: Bool) {
         while true {
             let grant = try await grant()
             switch grant {
             case .newConnection:
+                let connection: SMTPConnection
                 do {
-                    let connection = try await SMTPConnection.connect(
+                    connection = try await SMTPConnection.connect(
                         configuration: client, tlsContext: tlsContext, eventLoopGroup: eventLoopGroup, logger: logger
                     )
-                    return (connection, false)
                 } catch {
                     discard(nil)
                     throw error
                 }
+                state.withLock { $0.setUsers(1, of: connection, sharing: isSharing) }
+                return (connection, false)
             case .connection(let entry):
                 if ContinuousClock.now - entry.since >= configuration.livenessCheckAfter {
                     do {
@@ -179,7 +203,10 @@ public final class SMTPConnectionPool: Sendable {
         }
     }
 
-    /// A reusable idle connection, or leave to open one; waits for either when the pool is full.
+    private var isSharing: Bool { configuration.sendersPerConnection > 1 }
+
+    /// A reusable idle connection, leave to open one, or a share of a busy connection once all are
+    /// open; waits for one of these when the pool is full.
     private func grant() async throws(SMTPError) -> Grant {
         do {
             return try await withCheckedThrowingContinuation { continuation in
@@ -190,7 +217,8 @@ public final class SMTPConnectionPool: Sendable {
                         return .failure(SMTPError(.connectionUnusable, "the connection pool is shut down"))
                     }
                     while let entry = state.idle.popLast() {
-                        if entry.connection.isOpen && now - entry.connection.establishedAt < configuration.maximumReuseTime {
+                        if isReusable(entry.connection, at: now) {
+                            state.setUsers(1, of: entry.connection, sharing: isSharing)
                             return .success(.connection(entry))
                         }
                         state.open -= 1
@@ -199,6 +227,14 @@ public final class SMTPConnectionPool: Sendable {
                     if state.open < configuration.maximumConnections {
                         state.open += 1
                         return .success(.newConnection)
+                    }
+                    while let shared = state.shareable.first {
+                        if isReusable(shared, at: now) {
+                            state.setUsers(2, of: shared, sharing: isSharing)
+                            return .success(.connection(IdleConnection(connection: shared, since: now)))
+                        }
+                        // Its user gives it up when its send ends.
+                        state.shareable.removeFirst()
                     }
                     state.waiters.append(continuation)
                     return nil
@@ -211,43 +247,59 @@ public final class SMTPConnectionPool: Sendable {
         }
     }
 
+    private func isReusable(_ connection: SMTPConnection, at now: ContinuousClock.Instant) -> Bool {
+        connection.isOpen && now - connection.establishedAt < configuration.maximumReuseTime
+    }
+
     /// Takes a connection back after a send: to the next waiter, to the idle list, or closed.
     private func release(_ connection: SMTPConnection) {
         let now = ContinuousClock.now
-        guard connection.isOpen, now - connection.establishedAt < configuration.maximumReuseTime else {
+        guard isReusable(connection, at: now) else {
             discard(connection)
             return
         }
         let entry = IdleConnection(connection: connection, since: now)
-        let waiter: CheckedContinuation<Grant, any Error>? = state.withLock { state in
+        enum Next { case waiter(CheckedContinuation<Grant, any Error>), idle, close, stillInUse }
+        let next: Next = state.withLock { state in
+            let remaining = max(0, (state.users[ObjectIdentifier(connection)] ?? 1) - 1)
             if state.isShutDown {
+                state.setUsers(remaining, of: connection, sharing: false)
+                guard remaining == 0 else { return .stillInUse }
                 state.open -= 1
-                return nil
+                return .close
             }
             if !state.waiters.isEmpty {
-                return state.waiters.removeFirst()
+                state.setUsers(remaining + 1, of: connection, sharing: isSharing)
+                return .waiter(state.waiters.removeFirst())
             }
+            state.setUsers(remaining, of: connection, sharing: isSharing)
+            guard remaining == 0 else { return .stillInUse }
             state.idle.append(entry)
-            return nil
+            return .idle
         }
-        if let waiter {
-            waiter.resume(returning: .connection(entry))
-        } else if state.withLock({ $0.isShutDown }) {
-            Task { await connection.close() }
-        } else {
-            scheduleIdleClose(entry)
+        switch next {
+        case .waiter(let waiter): waiter.resume(returning: .connection(entry))
+        case .idle: scheduleIdleClose(entry)
+        case .close: Task { await connection.close() }
+        case .stillInUse: break
         }
     }
 
-    /// Forgets a connection that failed or aged out, and lets a waiter open a new one.
+    /// Forgets a connection that failed or aged out (once, whichever of its users comes first),
+    /// and lets a waiter open a new one.
     private func discard(_ connection: SMTPConnection?) {
-        let waiter: CheckedContinuation<Grant, any Error>? = state.withLock { state in
+        let (isKnown, waiter): (Bool, CheckedContinuation<Grant, any Error>?) = state.withLock { state in
+            if let connection {
+                guard state.users[ObjectIdentifier(connection)] != nil else { return (false, nil) }
+                state.setUsers(0, of: connection, sharing: isSharing)
+            }
             if !state.waiters.isEmpty && !state.isShutDown {
-                return state.waiters.removeFirst()
+                return (true, state.waiters.removeFirst())
             }
             state.open -= 1
-            return nil
+            return (true, nil)
         }
+        guard isKnown else { return }
         if let connection { Task { await connection.close() } }
         waiter?.resume(returning: .newConnection)
     }
@@ -288,3 +340,4 @@ public final class SMTPConnectionPool: Sendable {
         }
     }
 }
+

@@ -12,9 +12,10 @@ import Testing
         )
     }
 
-    @Test func concurrentSendsShareAtMostTheMaximumConnections() async throws {
+    @Test(arguments: [1, 2])
+    func concurrentSendsShareAtMostTheMaximumConnections(sendersPerConnection: Int) async throws {
         let sink = try await SMTPSink.start()
-        let pool = try pool(sink, .init(maximumConnections: 2))
+        let pool = try pool(sink, .init(maximumConnections: 2, sendersPerConnection: sendersPerConnection))
         let mostOpen = try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<40 {
                 group.addTask {
