@@ -61,27 +61,24 @@ import Testing
     @Test(arguments: 0..<200 as Range<UInt64>)
     func quotedPrintableRoundTrips(seed: UInt64) {
         var generator = SeededGenerator(state: seed)
-        let text = Self.text(&generator, length: 400)
-        let encoded = QuotedPrintable.encode(text, endingInCRLF: seed % 2 == 0)
-        let lines = String(decoding: encoded, as: UTF8.self).components(separatedBy: "\r\n")
-        #expect(lines.allSatisfy { $0.utf8.count <= 76 && !$0.hasSuffix(" ") && !$0.hasSuffix("\t") })
-        #expect(encoded.allSatisfy { $0 < 0x80 })
-        let expected = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-            .replacingOccurrences(of: "\n", with: "\r\n")
-        #expect(Self.decodeQuotedPrintable(encoded) == Array(expected.utf8))
+        Self.expectQuotedPrintableRoundTrip(Self.text(&generator, length: 400), endingInCRLF: seed % 2 == 0)
     }
 
     @Test(arguments: 0..<200 as Range<UInt64>)
     func quotedPrintableRoundTripsWithLongRuns(seed: UInt64) {
         var generator = SeededGenerator(state: seed)
-        let text = Self.textOfRuns(&generator, length: 600)
-        let encoded = QuotedPrintable.encode(text, endingInCRLF: seed % 2 == 0)
+        Self.expectQuotedPrintableRoundTrip(Self.textOfRuns(&generator, length: 600), endingInCRLF: seed % 2 == 0)
+    }
+
+    /// Lines of at most 76 7-bit characters, no trailing white space, and the text back (with CRLF line breaks).
+    static func expectQuotedPrintableRoundTrip(_ text: String, endingInCRLF: Bool) {
+        let encoded = QuotedPrintable.encode(text, endingInCRLF: endingInCRLF)
         let lines = String(decoding: encoded, as: UTF8.self).components(separatedBy: "\r\n")
         #expect(lines.allSatisfy { $0.utf8.count <= 76 && !$0.hasSuffix(" ") && !$0.hasSuffix("\t") })
         #expect(encoded.allSatisfy { $0 < 0x80 })
         let expected = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
             .replacingOccurrences(of: "\n", with: "\r\n")
-        #expect(Self.decodeQuotedPrintable(encoded) == Array(expected.utf8))
+        #expect(decodeQuotedPrintable(encoded) == Array(expected.utf8))
     }
 
     @Test(arguments: 0..<200 as Range<UInt64>)
