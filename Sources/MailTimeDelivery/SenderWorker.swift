@@ -93,8 +93,6 @@ public struct SenderWorker: Sendable {
     /// Delivers one email (with the emails folded into it) and records the outcome for each,
     /// unless the lease was lost meanwhile.
     func deliver(_ job: DeliveryJob, leases: HeldLeases) async {
-        var logger = logger
-        logger[metadataKey: "mail.id"] = "\(job.id)"
         var jobs: [DeliveryJob] = []
         var emails: [Email] = []
         for member in [job] + job.folded {
@@ -103,7 +101,7 @@ public struct SenderWorker: Sendable {
                 jobs.append(member)
             } catch {
                 let failure = DeliveryFailureReport(code: "COMPOSE_FAILED", text: "the stored email cannot be read: \(error)")
-                await report(.fail(failure, recipients: []), for: member, logger: logger)
+                await report(.fail(failure, recipients: []), for: member)
             }
         }
         // Jobs that waited behind others in their batch may have been cancelled meanwhile.
@@ -113,7 +111,7 @@ public struct SenderWorker: Sendable {
                 do {
                     if try await source.renew(member) {
                         let failure = DeliveryFailureReport(code: "CANCELLED", text: "cancelled before sending")
-                        await report(.retry(failure, recipients: [], delay: nil, provider: nil), for: member, logger: logger)
+                        await report(.retry(failure, recipients: [], delay: nil, provider: nil), for: member)
                         logger.info("cancelled before sending", metadata: ["mail.id": "\(member.id)"])
                     } else {
                         kept.append((member, email))
@@ -128,7 +126,10 @@ public struct SenderWorker: Sendable {
         guard let head = jobs.first else { return }
         let email = emails.count > 1 ? folding.fold(emails) : emails[0]
         if emails.count > 1 {
-            logger.info("folded emails into one", metadata: ["count": "\(emails.count)", "folded": "\(jobs.dropFirst().map(\.id))"])
+            logger.info(
+                "folded emails into one",
+                metadata: ["mail.id": "\(head.id)", "count": "\(emails.count)", "folded": "\(jobs.dropFirst().map(\.id))"]
+            )
         }
         let recipients = email.recipients.filter { !head.settledRecipients.contains($0.address) }
         let request = DeliveryRequest(
@@ -136,28 +137,38 @@ public struct SenderWorker: Sendable {
         )
         let outcome = await deliverer.deliver(request)
         guard !leases.isLost(any: jobs) else {
-            logger.warning("the lease was lost during the send; recording nothing")
+            logger.warning("the lease was lost during the send; recording nothing", metadata: ["mail.id": "\(head.id)"])
             return
         }
         for member in jobs {
-            await report(outcome, for: member, logger: logger)
+            await report(outcome, for: member)
         }
     }
 
-    private func report(_ outcome: DeliveryOutcome, for job: DeliveryJob, logger: Logger) async {
+    /// Records `outcome` for `job` and logs it (metadata only made when the level is on).
+    private func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async {
         do {
             try await source.report(outcome, for: job)
         } catch {
-            logger.warning("cannot record the outcome; the lease will expire and the email be tried again", metadata: ["error": "\(error)"])
+            logger.warning(
+                "cannot record the outcome; the lease will expire and the email be tried again",
+                metadata: ["mail.id": "\(job.id)", "error": "\(error)"]
+            )
             return
         }
         switch outcome {
         case .sent(let recipients):
-            logger.info("sent", metadata: ["accepted": "\(recipients.filter(\.accepted).count)", "refused": "\(recipients.filter { !$0.accepted }.count)"])
+            logger.info(
+                "sent",
+                metadata: [
+                    "mail.id": "\(job.id)", "accepted": "\(recipients.filter(\.accepted).count)",
+                    "refused": "\(recipients.filter { !$0.accepted }.count)",
+                ]
+            )
         case .retry(let failure, _, _, _):
-            logger.info("deferred", metadata: ["error": "\(failure)"])
+            logger.info("deferred", metadata: ["mail.id": "\(job.id)", "error": "\(failure)"])
         case .fail(let failure, _):
-            logger.warning("failed", metadata: ["error": "\(failure)"])
+            logger.warning("failed", metadata: ["mail.id": "\(job.id)", "error": "\(failure)"])
         }
     }
 }

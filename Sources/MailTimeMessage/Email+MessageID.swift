@@ -4,14 +4,14 @@ extension Email {
     /// `domain` should be the sender's; a domain that cannot appear in a Message-ID (non-ASCII, or an
     /// address literal) is replaced by `mailtime.invalid`.
     public static func generateMessageID(domain: some StringProtocol) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        let values = BufferedRandom.shared.withLock { random in [random.next(), random.next()] }
-        var digits = ""
-        digits.reserveCapacity(32)
-        for value in values {
-            for shift in stride(from: 60, through: 0, by: -4) {
-                digits.unicodeScalars.append(Unicode.Scalar(hex[Int((value >> UInt64(shift)) & 0xF)]))
+        let (high, low) = BufferedRandom.shared.withLock { random in (random.next(), random.next()) }
+        let digits = String(unsafeUninitializedCapacity: 32) { buffer in
+            for index in 0..<32 {
+                let value = index < 16 ? high : low
+                let nibble = UInt8(truncatingIfNeeded: value >> UInt64(60 - 4 * (index % 16))) & 0x0F
+                buffer[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
             }
+            return 32
         }
         let isHostName = (1...200).contains(domain.utf8.count) && domain.utf8.allSatisfy { byte in
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)

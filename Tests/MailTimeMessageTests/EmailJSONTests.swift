@@ -67,6 +67,8 @@ import Testing
         #expect(first != second)
         #expect(first.hasPrefix("<") && first.hasSuffix("@example.com>"))
         #expect(first.count == "<@example.com>".count + 32)
+        #expect(first.dropFirst().prefix(32).allSatisfy { $0.isHexDigit && !$0.isUppercase })
+        #expect(Set((0..<64).map { _ in Email.generateMessageID(domain: "example.com") }).count == 64)
         #expect(Email.isMessageID(first))
         #expect(Email.generateMessageID(domain: "bücher.example").hasSuffix("@mailtime.invalid>"))
         #expect(Email.generateMessageID(domain: "[192.0.2.1]").hasSuffix("@mailtime.invalid>"))
