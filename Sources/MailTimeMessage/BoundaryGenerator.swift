@@ -1,7 +1,7 @@
 /// Makes multipart boundaries: random, and containing `=_`, which neither quoted-printable nor base64
 /// output can hold, so no boundary can occur in the encoded content.
-struct BoundaryGenerator {
-    mutating func next() -> String {
+enum BoundaryGenerator {
+    static func next() -> String {
         let values = BufferedRandom.shared.withLock { random in [random.next(), random.next()] }
         let random = values.map { value in
             let hex = String(value, radix: 16)

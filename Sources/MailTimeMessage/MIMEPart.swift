@@ -89,14 +89,14 @@ indirect enum MIMEPart {
 
     /// Appends the entity: its headers, a blank line and its body, with no CRLF after the body's last line
     /// unless the body itself ends with one.
-    func write(into output: inout [UInt8], boundaries: inout BoundaryGenerator) {
+    func write(into output: inout [UInt8]) {
         switch self {
         case .single(let headers, let body):
             for header in headers { output += header }
             output += [0x0D, 0x0A]
             output += body
         case .multipart(let subtype, let parts):
-            let boundary = boundaries.next()
+            let boundary = BoundaryGenerator.next()
             var contentType = HeaderField(name: "Content-Type")
             contentType.append(word: "multipart/\(subtype);")
             contentType.append(word: "boundary=\"\(boundary)\"")
@@ -104,7 +104,7 @@ indirect enum MIMEPart {
             output += [0x0D, 0x0A]
             for part in parts {
                 output += Array("--\(boundary)\r\n".utf8)
-                part.write(into: &output, boundaries: &boundaries)
+                part.write(into: &output)
                 output += [0x0D, 0x0A]
             }
             output += Array("--\(boundary)--".utf8)

@@ -52,8 +52,7 @@ public struct MessageComposer: Sendable {
         output += HeaderField(name: "MIME-Version", value: "1.0").line
 
         let body = Self.body(content, attachments: email.attachments)
-        var boundaries = BoundaryGenerator()
-        body.write(into: &output, boundaries: &boundaries)
+        body.write(into: &output)
         if output.last != 0x0A { output += [0x0D, 0x0A] }
 
         return ComposedMessage(

@@ -10,7 +10,9 @@ import Synchronization
 /// At most ``Configuration/maximumConnections`` are open at once. When all are open, a second
 /// caller may share each one (``Configuration/sendersPerConnection``): its message waits in the
 /// connection and goes the moment the first one's transaction ends, so the connection never
-/// pauses between messages. Callers beyond that wait. A connection idle for ``Configuration/idleTimeout`` is closed, one older than
+/// pauses between messages. Callers beyond that wait.
+///
+/// A connection idle for ``Configuration/idleTimeout`` is closed, one older than
 /// ``Configuration/maximumReuseTime`` is not reused, and one idle for
 /// ``Configuration/livenessCheckAfter`` or longer is checked with NOOP before it is reused.
 public final class SMTPConnectionPool: Sendable {
