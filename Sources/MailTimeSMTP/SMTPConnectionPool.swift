@@ -210,43 +210,51 @@ public final class SMTPConnectionPool: Sendable {
     /// A reusable idle connection, leave to open one, or a share of a busy connection once all are
     /// open; waits for one of these when the pool is full.
     private func grant() async throws(SMTPError) -> Grant {
+        // Most of the time one is at hand: no suspension then.
+        if let immediate = immediateGrant(orWaitWith: nil) { return try immediate.get() }
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                let now = ContinuousClock.now
-                var stale: [SMTPConnection] = []
-                let immediate: Result<Grant, SMTPError>? = state.withLock { state in
-                    guard !state.isShutDown else {
-                        return .failure(SMTPError(.connectionUnusable, "the connection pool is shut down"))
-                    }
-                    while let entry = state.idle.popLast() {
-                        if isReusable(entry.connection, at: now) {
-                            state.setUsers(1, of: entry.connection, sharing: isSharing)
-                            return .success(.connection(entry))
-                        }
-                        state.open -= 1
-                        stale.append(entry.connection)
-                    }
-                    if state.open < configuration.maximumConnections {
-                        state.open += 1
-                        return .success(.newConnection)
-                    }
-                    while let shared = state.shareable.first {
-                        if isReusable(shared, at: now) {
-                            state.setUsers(2, of: shared, sharing: isSharing)
-                            return .success(.connection(IdleConnection(connection: shared, since: now)))
-                        }
-                        // Its user gives it up when its send ends.
-                        state.shareable.removeFirst()
-                    }
-                    state.waiters.append(continuation)
-                    return nil
-                }
-                for connection in stale { Task { await connection.close() } }
-                if let immediate { continuation.resume(with: immediate) }
+                if let immediate = immediateGrant(orWaitWith: continuation) { continuation.resume(with: immediate) }
             }
         } catch {
             throw SMTPClientHandler.smtpError(error)
         }
+    }
+
+    /// What can be granted now; otherwise `nil`, with `waiter` (when given) queued for the next
+    /// connection given back.
+    private func immediateGrant(orWaitWith waiter: CheckedContinuation<Grant, any Error>?) -> Result<Grant, SMTPError>? {
+        let now = ContinuousClock.now
+        var stale: [SMTPConnection] = []
+        let immediate: Result<Grant, SMTPError>? = state.withLock { state in
+            guard !state.isShutDown else {
+                return .failure(SMTPError(.connectionUnusable, "the connection pool is shut down"))
+            }
+            while let entry = state.idle.popLast() {
+                if isReusable(entry.connection, at: now) {
+                    state.setUsers(1, of: entry.connection, sharing: isSharing)
+                    return .success(.connection(entry))
+                }
+                state.open -= 1
+                stale.append(entry.connection)
+            }
+            if state.open < configuration.maximumConnections {
+                state.open += 1
+                return .success(.newConnection)
+            }
+            while let shared = state.shareable.first {
+                if isReusable(shared, at: now) {
+                    state.setUsers(2, of: shared, sharing: isSharing)
+                    return .success(.connection(IdleConnection(connection: shared, since: now)))
+                }
+                // Its user gives it up when its send ends.
+                state.shareable.removeFirst()
+            }
+            if let waiter { state.waiters.append(waiter) }
+            return nil
+        }
+        for connection in stale { Task { await connection.close() } }
+        return immediate
     }
 
     private func isReusable(_ connection: SMTPConnection, at now: ContinuousClock.Instant) -> Bool {
