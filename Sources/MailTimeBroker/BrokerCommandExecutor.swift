@@ -26,7 +26,7 @@ struct BrokerCommandExecutor: Sendable {
             let control = control
             let isDue = job.notBefore == nil
             submit(.enqueue([job]), reply) { results in
-                if isDue && !results[0].isDuplicate { control.workArrived() }
+                if isDue && !results[0].isDuplicate { control.workArrived(wakingUpTo: 1) }
                 return .ok(results[0].isDuplicate ? "\(results[0].id) DUPLICATE" : "\(results[0].id)")
             }
         case .cancel(let id):

@@ -36,11 +36,13 @@ public final class DeliveryControl: Sendable {
         providers.withLock { $0 = router }
     }
 
-    /// Wakes the idle senders: new emails are queued, or delivery resumed.
-    func workArrived() {
+    /// Wakes up to `count` idle senders: one for each new email, all when delivery resumes (waking
+    /// every idle sender for one email would send them all to lease it).
+    func workArrived(wakingUpTo count: Int = .max) {
         let waiters = idleSenders.withLock { waiters in
             var woken: [CheckedContinuation<Void, Never>] = []
             for (id, waiter) in waiters {
+                guard woken.count < count else { break }
                 if case .waiting(let continuation) = waiter {
                     woken.append(continuation)
                     waiters[id] = nil
@@ -51,7 +53,12 @@ public final class DeliveryControl: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Waits until ``workArrived()`` or `timeout` passes (emails scheduled for later become due
+    /// How many senders wait for work now.
+    var idleSenderCount: Int {
+        idleSenders.withLock { waiters in waiters.values.filter { if case .waiting = $0 { true } else { false } }.count }
+    }
+
+    /// Waits until ``workArrived(wakingUpTo:)`` or `timeout` passes (emails scheduled for later become due
     /// without a signal), or the task is cancelled.
     func waitForWork(timeout: Duration) async {
         let id = nextWaiter.wrappingAdd(1, ordering: .relaxed).newValue
