@@ -12,14 +12,7 @@ struct EndToEndBenchmark: AsyncParsableCommand {
         abstract: "Emails delivered per second, from SEND to smtp-sink's count."
     )
 
-    @Option(help: "mailtimed's address.")
-    var host = "127.0.0.1"
-
-    @Option(help: "mailtimed's port.")
-    var port = 7525
-
-    @Option(help: "mailtimed's data directory, for its admin token and certificate.")
-    var data = "./var"
+    @OptionGroup var broker: BrokerOptions
 
     @Option(help: "The file smtp-sink -c writes its counters to (its standard output).")
     var sinkCounters: String
@@ -47,8 +40,8 @@ struct EndToEndBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let token = try String(contentsOfFile: data + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let trust = try BrokerTrust.pinned(certificateFile: data + "/tls/certificate.pem")
+        let token = try broker.adminToken()
+        let trust = try BrokerTrust.pinned(certificateFile: broker.certificateFile)
         let sink = try SinkCounter(path: sinkCounters)
         let before = try sink.read()
         // One email, encoded once: producers hand the broker JSON, however they make it.
@@ -56,7 +49,7 @@ struct EndToEndBenchmark: AsyncParsableCommand {
             from: try EmailAddress("bench@example.com"), to: [try EmailAddress("sink@example.com")],
             subject: "Benchmark", text: String(repeating: "x", count: max(0, size - 200))
         ).jsonBytes()
-        let control = try await MailTimeClient.connect(host: host, port: port, tls: trust, token: token, logger: logger)
+        let control = try await MailTimeClient.connect(host: broker.host, port: broker.port, tls: trust, token: token, logger: logger)
         if separatePhases { try await control.pause() }
         let clock = ContinuousClock()
         let start = clock.now
@@ -64,7 +57,7 @@ struct EndToEndBenchmark: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for count in perConnection {
                 group.addTask {
-                    let client = try await MailTimeClient.connect(host: host, port: port, tls: trust, token: token, logger: logger)
+                    let client = try await MailTimeClient.connect(host: broker.host, port: broker.port, tls: trust, token: token, logger: logger)
                     try await withThrowingTaskGroup(of: Void.self) { senders in
                         for lane in 0..<pipeline {
                             senders.addTask {

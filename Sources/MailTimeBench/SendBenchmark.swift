@@ -15,17 +15,10 @@ struct SendBenchmark: AsyncParsableCommand {
         abstract: "Durable SEND throughput and latency against mailtimed, or put against beanstalkd."
     )
 
-    @Option(help: "mailtimed's address.")
-    var host = "127.0.0.1"
-
-    @Option(help: "mailtimed's port.")
-    var port = 7525
+    @OptionGroup var broker: BrokerOptions
 
     @Option(help: "A token that may SEND (default: <data>/admin.token).")
     var token: String?
-
-    @Option(help: "mailtimed's data directory, for its admin token and certificate.")
-    var data = "./var"
 
     @Option(help: "Measure beanstalkd at HOST:PORT instead (plaintext put).")
     var beanstalkd: String?
@@ -55,11 +48,11 @@ struct SendBenchmark: AsyncParsableCommand {
             guard parts.count == 2, let peerPort = Int(parts[1]) else { throw ValidationError("--beanstalkd takes HOST:PORT") }
             target = LoadTarget(host: String(parts[0]), port: peerPort, protocol: .beanstalkd, tls: nil)
         } else {
-            let token = try token ?? String(contentsOfFile: data + "/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            let certificate = try String(contentsOfFile: data + "/tls/certificate.pem", encoding: .utf8)
+            let token = try token ?? broker.adminToken()
+            let certificate = try String(contentsOfFile: broker.certificateFile, encoding: .utf8)
             var tls = TLSConfiguration.client()
             tls.certificateVerification = .pinned([try TLSFingerprint(certificatePEM: certificate)])
-            target = LoadTarget(host: host, port: port, protocol: .mailtime(token: token), tls: try TLSContext(configuration: tls))
+            target = LoadTarget(host: broker.host, port: broker.port, protocol: .mailtime(token: token), tls: try TLSContext(configuration: tls))
         }
         let request = target.request(size: size)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
