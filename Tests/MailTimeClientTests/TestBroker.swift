@@ -3,6 +3,7 @@ import Logging
 import MailTimeBroker
 import MailTimeClient
 import MailTimeMessage
+import MailTimeTestSupport
 import Testing
 
 extension Logger {
@@ -135,21 +136,10 @@ func sampleEmail(_ number: Int = 0) throws -> Email {
     )
 }
 
-/// Runs `body` with a local port that nothing listens on: a socket holds it, bound but not
-/// listening, so connections to it are refused and no other test can take it meanwhile.
+/// Runs `body` with a local port that nothing listens on (a ``ReservedPort``), so connections to
+/// it are refused and no other test can take it meanwhile.
 func withClosedPort<Result>(_ body: (Int) async throws -> Result) async throws -> Result {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw TestFailure("cannot make a socket") }
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-            bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-        }
-    }
-    guard bound else { throw TestFailure("cannot bind a socket") }
-    return try await body(Int(UInt16(bigEndian: address.sin_port)))
+    let reserved = try ReservedPort()
+    defer { reserved.release() }
+    return try await body(reserved.port)
 }

@@ -240,7 +240,7 @@ import Testing
     /// Random subjects, names, bodies and attachments, each read back by Python.
     @Test(arguments: 0..<25 as Range<UInt64>)
     func randomEmailsReadBackEqual(seed: UInt64) throws {
-        var generator = RandomizedRoundTripTests.SeededGenerator(state: seed &* 7919)
+        var generator = SeededGenerator(state: seed &* 7919)
         func line(_ length: Int) -> String {
             String(String.UnicodeScalarView(
                 RandomizedRoundTripTests.text(&generator, length: length).unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }

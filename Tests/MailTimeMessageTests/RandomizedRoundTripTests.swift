@@ -1,20 +1,9 @@
 @testable import MailTimeMessage
+import MailTimeTestSupport
 import Testing
 
 /// Seeded random inputs: the JSON form and quoted-printable must give back exactly what went in.
 @Suite struct RandomizedRoundTripTests {
-    /// SplitMix64, so that a failure can be replayed from its seed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let alphabet: [Unicode.Scalar] = Array("aZ09 \t.=-_\"\\<>@{}/é€日🌍".unicodeScalars) + ["\n", "\r", "\u{0}", "\u{7F}"]
 
     static func text(_ generator: inout SeededGenerator, length: Int) -> String {

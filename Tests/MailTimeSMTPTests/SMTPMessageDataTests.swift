@@ -1,5 +1,6 @@
 @testable import MailTimeSMTP
 import NIOCore
+import MailTimeTestSupport
 import Testing
 
 /// `SMTPMessageData`: the message as it goes after DATA (RFC 5321 §4.5.2 and §2.3.8).
@@ -92,18 +93,6 @@ import Testing
     }
 
     // MARK: - Randomized
-
-    /// SplitMix64, so that a failure can be replayed from its seed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// Random bytes, mostly the interesting ones: dots, CR, LF.
     static func randomMessage(_ generator: inout SeededGenerator) -> [UInt8] {

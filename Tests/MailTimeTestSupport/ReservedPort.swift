@@ -1,5 +1,3 @@
-import MailTimeTestSupport
-
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,11 +5,11 @@ import Glibc
 /// A loopback port held by a socket that is bound but not listening: connections to it are refused
 /// (a provider that is down), and no other process can take it until ``release()``, right before a
 /// test starts a server on it.
-final class ReservedPort {
-    let port: Int
+public final class ReservedPort {
+    public let port: Int
     private var descriptor: Int32
 
-    init() throws {
+    public init() throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ChildProcess.Failure("socket() failed: errno \(errno)") }
         var address = sockaddr_in()
@@ -32,7 +30,7 @@ final class ReservedPort {
     }
 
     /// Frees the port for a server to listen on. Idempotent.
-    func release() {
+    public func release() {
         guard descriptor >= 0 else { return }
         close(descriptor)
         descriptor = -1
