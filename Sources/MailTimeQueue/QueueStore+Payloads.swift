@@ -19,7 +19,7 @@ extension QueueStore {
     /// under `id · chunk number`.
     func putPayload(_ payload: [UInt8], of id: JobID, _ transaction: LMDBTransaction) throws {
         guard payload.count > Self.inlinePayloadLimit, payload.count <= Self.chunkedPayloadLimit else {
-            try transaction.put(payloads, id.bytes, payload)
+            try putNew(payloads, id.bytes, payload, transaction)
             return
         }
         let chunkCount = (payload.count + Self.payloadChunkLimit - 1) / Self.payloadChunkLimit

@@ -131,7 +131,7 @@ final class QueueStore {
     /// Stores `job` as a new record: payload, record, indexes, counts.
     func insert(_ job: Job, payload: [UInt8], _ transaction: LMDBTransaction) throws {
         try putPayload(payload, of: job.id, transaction)
-        try transaction.put(jobs, job.id.bytes, JobRecord.encode(job))
+        try putNew(jobs, job.id.bytes, JobRecord.encode(job), transaction)
         try addIndexes(of: job, transaction)
         counters.perState[Int(job.state.rawValue)] += 1
     }
@@ -181,10 +181,10 @@ final class QueueStore {
         let empty: [UInt8] = []
         try transaction.put(states, Self.stateKey(job.state, job.id), empty)
         switch job.state {
-        case .ready: try transaction.put(ready, Self.readyKey(job), empty)
-        case .scheduled: try transaction.put(scheduled, Self.timeKey(job.notBefore, job.id), empty)
-        case .leased: try transaction.put(leases, Self.timeKey(job.lease!.deadline, job.id), empty)
-        case .sent, .failed, .cancelled: try transaction.put(finished, Self.timeKey(job.finishedAt!, job.id), empty)
+        case .ready: try putNew(ready, Self.readyKey(job), empty, transaction)
+        case .scheduled: try putNew(scheduled, Self.timeKey(job.notBefore, job.id), empty, transaction)
+        case .leased: try putNew(leases, Self.timeKey(job.lease!.deadline, job.id), empty, transaction)
+        case .sent, .failed, .cancelled: try putNew(finished, Self.timeKey(job.finishedAt!, job.id), empty, transaction)
         }
         if let key = Self.foldKey(job) { try transaction.put(folds, key, empty) }
     }
@@ -198,6 +198,15 @@ final class QueueStore {
         case .sent, .failed, .cancelled: try transaction.delete(finished, Self.timeKey(job.finishedAt!, job.id))
         }
         if let key = Self.foldKey(job) { try transaction.delete(folds, key) }
+    }
+
+    /// Stores a new entry whose key usually sorts last (ids and times grow): appended, so that the
+    /// pages it leaves behind stay full, where an insert at the end would split each page in half.
+    /// A key that does not sort last is put in place.
+    func putNew(_ database: LMDBDatabase, _ key: [UInt8], _ value: [UInt8], _ transaction: LMDBTransaction) throws(LMDBError) {
+        if try !transaction.append(database, key, value[...]) {
+            try transaction.put(database, key, value)
+        }
     }
 
     /// The job's entry in `folds`: present while it waits (scheduled or ready) and has a fold key.

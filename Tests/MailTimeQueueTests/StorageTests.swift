@@ -107,6 +107,19 @@ import Testing
         #expect(leased.map(\.payload) == [payloads[2], payloads[3], payloads[0], payloads[1]])
     }
 
+    @Test func emailsOfJustUnderTwoKilobytesShareTheirPages() async throws {
+        // Two such payloads fit in a 4 KiB page; inserted at the end without MDB_APPEND, each page
+        // would be split in half and keep one of them.
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let queue = try MailQueue(configuration: MailQueue.Configuration(directory: directory.path), logger: .quiet)
+        let payload = [UInt8](repeating: 0x78, count: 1990)
+        _ = try await queue.enqueue(Array(repeating: NewJob(payload: payload), count: 400))
+        queue.close()
+        let fileSize = try FileManager.default.attributesOfItem(atPath: directory.path + "/data.mdb")[.size] as! Int
+        #expect(fileSize < 300 * 4096, "400 payloads of 1,990 bytes took \(fileSize / 4096) pages")
+    }
+
     @Test func theMapGrowsWhenFull() async throws {
         try await withTestQueue({ $0.initialMapSize = 1 << 20 }) { queue, _ in
             let payload = [UInt8](repeating: 7, count: 64 << 10)
