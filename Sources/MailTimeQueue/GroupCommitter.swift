@@ -12,9 +12,12 @@ import MailTimeLMDB
 /// round *N + 1* has committed, or, when nothing else is pending, after an explicit sync. Under
 /// load that costs one disk flush per round instead of two.
 ///
-/// When the store thread had nothing left to commit and has just answered several callers, the
-/// next round waits up to ``gatheringDelay`` for about half of them to come back (as PostgreSQL's
-/// `commit_delay` does), so that their requests share a round instead of trickling in one by one.
+/// When a commit has answered several callers, the next round waits up to ``gatheringDelay`` for
+/// all of them to come back (as PostgreSQL's `commit_delay` and MySQL's
+/// `binlog_group_commit_sync_delay` do), so that their requests share a round instead of trickling
+/// in one by one. Callers that are quick to return end the wait at once. Under heavy load they are
+/// slow (the processor is busy, and senders' reports are not awaited at all), and the wait spaces
+/// the commits out: fewer, larger syncs, which saves the processor time each sync costs.
 ///
 /// If a round hits `MDB_MAP_FULL`, it is rolled back, the map grows, and the round runs again.
 final class GroupCommitter: @unchecked Sendable {
@@ -26,17 +29,19 @@ final class GroupCommitter: @unchecked Sendable {
     private var pending: [any StoreRequest] = []
     private var isStopping = false
     private var isStopped = false
+    /// While a round waits for callers: the pending count that ends the wait.
+    private var gatheringTarget = Int.max
 
     /// Rounds committed but not yet known to be durable, with the events they produced.
     /// Touched only by the store thread.
     private var undurable: [any StoreRequest] = []
     private var undurableEvents: [QueueEvent] = []
-    /// How many callers the last answer released: most of them come back with their next request
-    /// within moments, and a round that waits for them briefly commits them together.
+    /// How many callers the last answer released: most of them come back with their next request,
+    /// and a round that waits for them commits them together.
     private var recentlyAnswered = 0
 
     /// The longest a round waits for released callers to come back.
-    static let gatheringDelay: TimeInterval = 0.000_2
+    static let gatheringDelay: TimeInterval = 0.002
 
     init(store: QueueStore, logger: Logger, publish: @escaping @Sendable ([QueueEvent]) -> Void) {
         self.store = store
@@ -61,7 +66,7 @@ final class GroupCommitter: @unchecked Sendable {
             return
         }
         pending.append(request)
-        if pending.count == 1 { condition.signal() }
+        if pending.count == 1 || pending.count == gatheringTarget { condition.signal() }
         condition.unlock()
     }
 
@@ -100,11 +105,12 @@ final class GroupCommitter: @unchecked Sendable {
             if !wait { return [] }
             condition.wait()
         }
-        if wait, recentlyAnswered > 1 {
-            // Group commit: the callers just answered come back within moments; a round that
-            // waits a little for them commits them together instead of in small pieces.
+        if recentlyAnswered > 1 {
+            // Group commit: wait for the callers just answered, woken when the last one is back.
+            gatheringTarget = min(recentlyAnswered, store.configuration.maximumCommitBatch)
             let deadline = Date(timeIntervalSinceNow: Self.gatheringDelay)
-            while pending.count < recentlyAnswered / 2, !isStopping, condition.wait(until: deadline) {}
+            while pending.count < gatheringTarget, !isStopping, condition.wait(until: deadline) {}
+            gatheringTarget = .max
         }
         recentlyAnswered = 0
         let limit = store.configuration.maximumCommitBatch
