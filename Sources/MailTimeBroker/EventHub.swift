@@ -23,7 +23,8 @@ final class EventHub: Sendable {
     /// Reads the queue's events until the stream ends or the task is cancelled.
     func run(_ events: AsyncStream<QueueEvent>) async {
         for await event in events {
-            for subscriber in subscribers.withLock({ Array($0.all.values) }) { subscriber(event) }
+            let current = subscribers.withLock { $0.all.isEmpty ? [] : Array($0.all.values) }
+            for subscriber in current { subscriber(event) }
         }
     }
 }

@@ -5,6 +5,9 @@ extension Email {
         "send_at", "idempotency_key", "priority", "variables", "tags", "fold", "template",
     ]
 
+    /// Each field's position in ``fieldNames``.
+    private static let fieldIndices = Dictionary(uniqueKeysWithValues: fieldNames.enumerated().map { ($1, $0) })
+
     /// Headers the composer writes from the email's own fields; `headers` may not set them.
     public static let reservedHeaderNames: Set<String> = [
         "from", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "mime-version", "content-type",
@@ -29,17 +32,18 @@ extension Email {
         }
         var size = ContentSize(limit: limits.maximumSize)
         self.init()
-        var seen = Set<String>()
+        var seen: UInt32 = 0
         for member in members {
-            guard Self.fieldNames.contains(member.key) else {
+            guard let index = Self.fieldIndices[member.key] else {
                 throw EmailValidationError(
                     .unknownField,
                     "\(member.key): unknown field; the fields are \(Self.fieldNames.joined(separator: ", "))"
                 )
             }
-            guard seen.insert(member.key).inserted else {
+            guard seen & 1 << index == 0 else {
                 throw EmailValidationError(.invalidField, "\(member.key): the field appears twice")
             }
+            seen |= 1 << index
             if member.value == .null { continue }
             try decodeField(member.key, member.value, size: &size)
         }

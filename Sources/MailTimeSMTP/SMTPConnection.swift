@@ -137,8 +137,11 @@ public final class SMTPConnection: Sendable {
                 outcomes += result.recipients
             }
         }
-        let order = Dictionary(envelope.recipients.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        outcomes.sort { order[$0.recipient, default: 0] < order[$1.recipient, default: 0] }
+        // Recipients retried after a 452 come back out of order; put them in the envelope's.
+        if !outcomes.elementsEqual(envelope.recipients, by: { $0.recipient == $1 }) {
+            let order = Dictionary(envelope.recipients.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            outcomes.sort { order[$0.recipient, default: 0] < order[$1.recipient, default: 0] }
+        }
         return SMTPDeliveryResult(recipients: outcomes, dataReply: dataReply)
     }
 

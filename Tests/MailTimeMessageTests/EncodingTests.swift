@@ -1,4 +1,6 @@
+import Foundation
 @testable import MailTimeMessage
+import MailTimeTestSupport
 import Testing
 
 @Suite struct QuotedPrintableTests {
@@ -135,5 +137,18 @@ import Testing
     ] as [(Int64, String)])
     func formats(_ milliseconds: Int64, expected: String) {
         #expect(RFC5322Date.format(millisecondsSince1970: milliseconds) == expected)
+    }
+
+    @Test func agreesWithFoundationFromYear1600To9999() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, d MMM yyyy HH:mm:ss Z"
+        var generator = SeededGenerator(state: 5322)
+        for _ in 0..<2000 {
+            let milliseconds = Int64.random(in: -11_676_096_000_000...253_402_300_799_999, using: &generator)
+            let date = Date(timeIntervalSince1970: Double(milliseconds / 1000) + Double(milliseconds % 1000) / 1000)
+            #expect(RFC5322Date.format(millisecondsSince1970: milliseconds) == formatter.string(from: date), "\(milliseconds)")
+        }
     }
 }
