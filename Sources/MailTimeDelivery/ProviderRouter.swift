@@ -181,11 +181,11 @@ public final class ProviderRouter: MailDeliverer {
                 )
             }
         }
-        let accepted = result.accepted.count
+        let accepted = result.recipients.count(where: \.isAccepted)
         if accepted > 0 {
             provider.recordSuccess()
         }
-        let unsettled = result.failed.filter { $0.failure?.kind != .permanent }
+        let unsettled = result.recipients.filter { !$0.isAccepted && $0.failure?.kind != .permanent }
         guard let first = unsettled.first?.failure else {
             if accepted == 0 {
                 let failure = DeliveryFailureReport(
@@ -218,6 +218,7 @@ public final class ProviderRouter: MailDeliverer {
 
     /// A reply as stored per recipient: enhanced status code and text.
     private static func text(_ reply: SMTPReply) -> String {
-        ([reply.enhancedStatusCode?.description].compactMap { $0 } + [reply.text]).joined(separator: " ")
+        guard let code = reply.enhancedStatusCode else { return reply.text }
+        return code.description + " " + reply.text
     }
 }
