@@ -5,7 +5,8 @@
 #
 # 1. smtp-sink on loopback; smtp-source -s 20 -d -m N to it (the sink's ceiling for 20 sessions).
 # 2. mailtimed (release) in a temporary data directory, one provider: that smtp-sink, 20 connections.
-#    `mailtime-bench e2e` sends N 2 KB emails through the protocol and waits until the sink counted them.
+#    `mailtime-bench e2e` sends N 2 KB emails through the protocol (8 connections, 16 SENDs in flight
+#    on each, in batches of 8 with MailTimeClient.send(batch:)) and waits until the sink counted them.
 # 3. ../shared/peers/postfix_relay.sh (N=5000, 3 repetitions) for Postfix's delivered rate.
 # RUNS rounds of 1–2; medians compared. The last two lines:
 #   ratio=<ours ÷ smtp-source> ours=<n> peer=<n> metric=e2e-delivered-vs-smtp-source

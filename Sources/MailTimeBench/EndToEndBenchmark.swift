@@ -29,6 +29,9 @@ struct EndToEndBenchmark: AsyncParsableCommand {
     @Option(help: "Requests in flight per connection.")
     var pipeline = 16
 
+    @Option(help: "Emails per pipelined batch (MailTimeClient.send(batch:)); 1 sends them one by one.")
+    var batch = 8
+
     @Option(help: "Seconds to wait for delivery before giving up.")
     var timeout: Double = 120
 
@@ -59,12 +62,22 @@ struct EndToEndBenchmark: AsyncParsableCommand {
                 group.addTask {
                     let client = try await MailTimeClient.connect(host: broker.host, port: broker.port, tls: trust, token: token, logger: logger)
                     try await withThrowingTaskGroup(of: Void.self) { senders in
-                        for lane in 0..<pipeline {
+                        // `pipeline / batch` lanes, each sending batches of `batch` emails.
+                        let lanes = max(1, pipeline / max(1, batch))
+                        for lane in 0..<lanes {
                             senders.addTask {
-                                var index = lane
-                                while index < count {
-                                    _ = try await client.send(emailJSON)
-                                    index += pipeline
+                                let share = count / lanes + (lane < count % lanes ? 1 : 0)
+                                var sent = 0
+                                while sent < share {
+                                    let size = min(max(1, batch), share - sent)
+                                    if size == 1 {
+                                        _ = try await client.send(emailJSON)
+                                    } else {
+                                        for result in await client.send(batch: Array(repeating: emailJSON, count: size)) {
+                                            _ = try result.get()
+                                        }
+                                    }
+                                    sent += size
                                 }
                             }
                         }

@@ -11,13 +11,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = ClientRequest
     typealias OutboundOut = ByteBuffer
 
-    private struct Pending {
-        var shape: ReplyShape
-        var isQuit: Bool
-        var reply: EventLoopPromise<BrokerReply>
-    }
-
-    private var pending = CircularBuffer<Pending>()
+    private var pending = CircularBuffer<ClientRequest.Reply>()
     /// The head's reply while its data lines arrive, with how many are still due.
     private var partial: (reply: BrokerReply, remaining: Int)?
     /// Where `EVENT` lines go once `EVENTS` was answered.
@@ -28,18 +22,18 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     private let logger: Logger
 
     init(greeting: EventLoopPromise<BrokerReply>, logger: Logger) {
-        self.pending.append(Pending(shape: .single, isQuit: false, reply: greeting))
+        self.pending.append(ClientRequest.Reply(shape: .single, isQuit: false, promise: greeting))
         self.logger = logger
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
         if let failure {
-            request.reply.fail(failure)
+            for reply in request.replies { reply.promise.fail(failure) }
             promise?.fail(failure)
             return
         }
-        pending.append(Pending(shape: request.shape, isQuit: request.isQuit, reply: request.reply))
+        pending.append(contentsOf: request.replies)
         context.write(wrapOutboundOut(request.bytes), promise: promise)
     }
 
@@ -54,7 +48,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
             partial.remaining -= 1
             if partial.remaining == 0 {
                 self.partial = nil
-                pending.removeFirst().reply.succeed(partial.reply)
+                pending.removeFirst().promise.succeed(partial.reply)
             } else {
                 self.partial = partial
             }
@@ -66,7 +60,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         }
         if let error = MailTimeClientError(errorLine: line) {
             pending.removeFirst()
-            head.reply.fail(error)
+            head.promise.fail(error)
             return
         }
         guard line == "OK" || line.hasPrefix("OK ") else {
@@ -77,7 +71,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         case .single:
             pending.removeFirst()
             if head.isQuit { quitAnswered = true }
-            head.reply.succeed(BrokerReply(line: line))
+            head.promise.succeed(BrokerReply(line: line))
         case .counted:
             guard let count = Int(line.dropFirst(3)), count >= 0 else {
                 violate("a reply does not count its lines: \(line.prefix(80))", context: context)
@@ -85,14 +79,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
             }
             if count == 0 {
                 pending.removeFirst()
-                head.reply.succeed(BrokerReply(line: line))
+                head.promise.succeed(BrokerReply(line: line))
             } else {
                 partial = (BrokerReply(line: line), count)
             }
         case .events(let sink):
             pending.removeFirst()
             events = sink
-            head.reply.succeed(BrokerReply(line: line))
+            head.promise.succeed(BrokerReply(line: line))
         }
     }
 
@@ -147,7 +141,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     private func failPending(_ error: MailTimeClientError) {
         partial = nil
         while let head = pending.popFirst() {
-            head.reply.fail(error)
+            head.promise.fail(error)
         }
     }
 }

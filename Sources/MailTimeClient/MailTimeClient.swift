@@ -173,29 +173,68 @@ public final class MailTimeClient: Sendable {
     }
 
     private static func send(_ request: Request, on channel: any Channel, maximumLineLength: Int = .max) async throws(MailTimeClientError) -> BrokerReply {
+        let line = try checkedLine(of: request, maximumLineLength: maximumLineLength)
+        var bytes = channel.allocator.buffer(capacity: line.utf8.count + 4 + (request.payload?.count ?? 0))
+        let reply = append(request, line: line, to: &bytes, on: channel)
+        write(ClientRequest(bytes: bytes, replies: [reply]), on: channel)
+        do {
+            return try await reply.promise.futureResult.get()
+        } catch {
+            throw MailTimeClientError(error)
+        }
+    }
+
+    /// Sends `requests` pipelined, in one write, and waits for all their replies: one result per
+    /// request, in order. A request refused (here or by the broker) does not stop the others.
+    func sendPipelined(_ requests: [Request]) async -> [Result<BrokerReply, MailTimeClientError>] {
+        var results = [Result<BrokerReply, MailTimeClientError>?](repeating: nil, count: requests.count)
+        var lines: [(index: Int, line: String)] = []
+        for (index, request) in requests.enumerated() {
+            do {
+                lines.append((index, try Self.checkedLine(of: request, maximumLineLength: greeting.maximumLineLength)))
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        var bytes = channel.allocator.buffer(capacity: lines.reduce(0) { $0 + $1.line.utf8.count + 4 + (requests[$1.index].payload?.count ?? 0) })
+        let replies = lines.map { Self.append(requests[$0.index], line: $0.line, to: &bytes, on: channel) }
+        if !replies.isEmpty {
+            Self.write(ClientRequest(bytes: bytes, replies: replies), on: channel)
+        }
+        let outcomes = try? await EventLoopFuture.whenAllComplete(replies.map(\.promise.futureResult), on: channel.eventLoop).get()
+        for ((index, _), outcome) in zip(lines, outcomes ?? []) {
+            results[index] = outcome.mapError { MailTimeClientError($0) }
+        }
+        return results.map { $0! }
+    }
+
+    /// The request line, once checked: arguments that cannot break it apart, and a length the broker takes.
+    private static func checkedLine(of request: Request, maximumLineLength: Int) throws(MailTimeClientError) -> String {
         try request.validate()
-        guard request.line.utf8.count + 2 <= maximumLineLength else {
+        let line = request.line
+        guard line.utf8.count + 2 <= maximumLineLength else {
             throw MailTimeClientError(
                 .invalidRequest,
-                "the \(request.line.prefix { $0 != " " }) request line is longer than the broker's \(maximumLineLength) bytes"
+                "the \(line.prefix { $0 != " " }) request line is longer than the broker's \(maximumLineLength) bytes"
             )
         }
-        let reply = channel.eventLoop.makePromise(of: BrokerReply.self)
-        var bytes = channel.allocator.buffer(capacity: request.line.utf8.count + 4 + (request.payload?.count ?? 0))
-        bytes.writeString(request.line)
+        return line
+    }
+
+    /// Writes `request` (its `line` and payload) to `bytes`; returns what its reply will complete.
+    private static func append(_ request: Request, line: String, to bytes: inout ByteBuffer, on channel: any Channel) -> ClientRequest.Reply {
+        bytes.writeString(line)
         bytes.writeStaticString("\r\n")
         if let payload = request.payload {
             bytes.writeBytes(payload)
             bytes.writeStaticString("\r\n")
         }
-        let message = ClientRequest(bytes: bytes, shape: request.shape, isQuit: request.isQuit, reply: reply)
+        return ClientRequest.Reply(shape: request.shape, isQuit: request.isQuit, promise: channel.eventLoop.makePromise())
+    }
+
+    private static func write(_ message: ClientRequest, on channel: any Channel) {
         channel.writeAndFlush(message).whenFailure { error in
-            reply.fail(MailTimeClientError(error))
-        }
-        do {
-            return try await reply.futureResult.get()
-        } catch {
-            throw MailTimeClientError(error)
+            for reply in message.replies { reply.promise.fail(MailTimeClientError(error)) }
         }
     }
 

@@ -82,6 +82,45 @@ struct ProducerTests {
         }
     }
 
+    @Test func aBatchIsAnsweredPerEmailInOrder() async throws {
+        try await TestBroker.run { broker in
+            let client = try await broker.connect()
+            let good = try (1...5).map { try sampleEmail($0).jsonBytes() }
+            var batch = good
+            batch.insert(Array(Self.refusedEmails[0].json.utf8), at: 1)
+            batch.insert(Array(Self.refusedEmails[2].json.utf8), at: 4)
+            let results = await client.send(batch: batch)
+            #expect(results.count == 7)
+            #expect((try? results[1].get()) == nil)
+            #expect((try? results[4].get()) == nil)
+            if case .failure(let error) = results[1] { #expect(error.code == .invalidAddress) }
+            if case .failure(let error) = results[4] { #expect(error.code == .noRecipient) }
+            // The others are queued, each under its own id, in the order sent.
+            let ids = try [0, 2, 3, 5, 6].map { try results[$0].get().id }
+            #expect(Set(ids).count == 5)
+            #expect(ids == ids.sorted())
+            #expect(try await client.stats().counts[.ready] == 5)
+            #expect(await client.send(batch: []).isEmpty)
+            try await client.close()
+        }
+    }
+
+    @Test func aBatchOnAClosedConnectionFailsEveryEmail() async throws {
+        try await TestBroker.run { broker in
+            let client = try await broker.connect()
+            try await client.close()
+            let results = await client.send(batch: [try sampleEmail(1).jsonBytes(), try sampleEmail(2).jsonBytes()])
+            #expect(results.count == 2)
+            for result in results {
+                guard case .failure(let error) = result else {
+                    Issue.record("an email was sent on a closed connection")
+                    continue
+                }
+                #expect(error.code == .connectionClosed)
+            }
+        }
+    }
+
     @Test func anEmailOverTheSizeLimitIsRefusedAndTheConnectionGoesOn() async throws {
         try await TestBroker.run({ $0.maximumEmailSize = 1024 }) { broker in
             let client = try await broker.connect()
