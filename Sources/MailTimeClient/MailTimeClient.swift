@@ -201,11 +201,12 @@ public final class MailTimeClient: Sendable {
         if !replies.isEmpty {
             Self.write(ClientRequest(bytes: bytes, replies: replies), on: channel)
         }
-        let outcomes = try? await EventLoopFuture.whenAllComplete(replies.map(\.promise.futureResult), on: channel.eventLoop).get()
-        for ((index, _), outcome) in zip(lines, outcomes ?? []) {
+        // One wait for the whole batch; the combined future never fails, each reply keeps its own result.
+        let outcomes = (try? await EventLoopFuture.whenAllComplete(replies.map(\.promise.futureResult), on: channel.eventLoop).get()) ?? []
+        for ((index, _), outcome) in zip(lines, outcomes) {
             results[index] = outcome.mapError { MailTimeClientError($0) }
         }
-        return results.map { $0! }
+        return results.map { $0 ?? .failure(MailTimeClientError(.connectionClosed, "the request got no reply")) }
     }
 
     /// The request line, once checked: arguments that cannot break it apart, and a length the broker takes.
