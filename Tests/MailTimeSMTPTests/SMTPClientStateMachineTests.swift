@@ -65,6 +65,20 @@ fileprivate extension SMTPClientStateMachine {
         return machine
     }
 
+    /// A machine that sent a message to b@example.net and now awaits the reply to its final ".".
+    static func awaitingFinalReply(
+        ehlo: String = SMTPClientStateMachineTests.sequentialEHLO,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Machine {
+        var machine = try ready(ehlo: ehlo, sourceLocation: sourceLocation)
+        let transaction = try transaction(to: ["b@example.net"])
+        _ = machine.startTransaction(transaction)
+        _ = try machine.feed("250 2.1.0 Ok\r\n")
+        _ = try machine.feed("250 2.1.5 Ok\r\n")
+        #expect(try machine.feed("354 go ahead\r\n") == .writeData(transaction.data), sourceLocation: sourceLocation)
+        return machine
+    }
+
     static func transaction(
         from sender: String? = "a@example.com",
         to recipients: [String],
@@ -712,12 +726,7 @@ fileprivate extension SMTPClientStateMachine {
     }
 
     @Test func finalReplyTemporaryFailure() throws {
-        var machine = try Self.ready()
-        let transaction = try Self.transaction(to: ["b@example.net"])
-        _ = machine.startTransaction(transaction)
-        _ = try machine.feed("250 2.1.0 Ok\r\n")
-        _ = try machine.feed("250 2.1.5 Ok\r\n")
-        #expect(try machine.feed("354 go ahead\r\n") == .writeData(transaction.data))
+        var machine = try Self.awaitingFinalReply()
         let refusal = try Self.reply("452 4.3.1 Insufficient system storage\r\n")
         // The transaction is over after the final reply: no RSET.
         Self.expectTransactionFailed(machine.replyReceived(refusal), .messageRejected, .temporary, reply: refusal)
@@ -968,12 +977,7 @@ fileprivate extension SMTPClientStateMachine {
     }
 
     @Test func serviceClosingAsTheFinalReply() throws {
-        var machine = try Self.ready(ehlo: Self.pipeliningEHLO)
-        let transaction = try Self.transaction(to: ["b@example.net"])
-        _ = machine.startTransaction(transaction)
-        _ = try machine.feed("250 2.1.0 Ok\r\n")
-        _ = try machine.feed("250 2.1.5 Ok\r\n")
-        #expect(try machine.feed("354 go ahead\r\n") == .writeData(transaction.data))
+        var machine = try Self.awaitingFinalReply(ehlo: Self.pipeliningEHLO)
         let closing = try Self.reply("421 4.3.0 shutting down\r\n")
         Self.expectClose(machine.replyReceived(closing), .serviceNotAvailable, .temporary, reply: closing)
     }
@@ -1237,12 +1241,7 @@ fileprivate extension SMTPClientStateMachine {
     }
 
     @Test func aConnectionLostAfterTheDataIsNot() throws {
-        var machine = try Tests.ready(ehlo: Tests.pipeliningEHLO)
-        let transaction = try Tests.transaction(to: ["b@example.net"])
-        _ = machine.startTransaction(transaction)
-        _ = try machine.feed("250 2.1.0 Ok\r\n")
-        _ = try machine.feed("250 2.1.5 Ok\r\n")
-        #expect(try machine.feed("354 go ahead\r\n") == .writeData(transaction.data))
+        var machine = try Tests.awaitingFinalReply(ehlo: Tests.pipeliningEHLO)
         let error = try #require(closeError(machine.timedOut()))
         #expect(error.code == .timeout)
         #expect(!error.isBeforeData)
