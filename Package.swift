@@ -155,6 +155,8 @@ let package = Package(
                 "MailTimeSMTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // `mailtime-bench`: benchmarks, and the store's crash-test writer.

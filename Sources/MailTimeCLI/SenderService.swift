@@ -21,9 +21,7 @@ struct SenderService: Service {
             // The senders stop when leasing stops, after the email in hand; they are not cancelled,
             // so a send in flight keeps renewing its lease.
             let sending = Task { [workers] in
-                await withDiscardingTaskGroup { group in
-                    for worker in workers { group.addTask { await worker.run() } }
-                }
+                await SenderWorker.run(workers)
             }
             await withTaskGroup(of: Void.self) { waiting in
                 waiting.addTask { await sending.value }

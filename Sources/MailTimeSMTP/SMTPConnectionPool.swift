@@ -15,6 +15,10 @@ import Synchronization
 /// A connection idle for ``Configuration/idleTimeout`` is closed, one older than
 /// ``Configuration/maximumReuseTime`` is not reused, and one idle for
 /// ``Configuration/livenessCheckAfter`` or longer is checked with NOOP before it is reused.
+///
+/// A caller running on one of the pool's event loops (see ``EventLoopTaskExecutor``) is given a
+/// connection on that loop when one is free, and new connections open on the caller's loop, so
+/// that its sends complete without a thread hop.
 public final class SMTPConnectionPool: Sendable {
     /// How the pool manages its connections.
     public struct Configuration: Hashable, Sendable {
@@ -58,18 +62,18 @@ public final class SMTPConnectionPool: Sendable {
         }
     }
 
-    private struct IdleConnection {
+    struct IdleConnection {
         var connection: SMTPConnection
         var since: ContinuousClock.Instant
     }
 
     /// What a waiting caller is given: a connection to reuse, or leave to open one.
-    private enum Grant {
+    enum Grant {
         case connection(IdleConnection)
         case newConnection
     }
 
-    private struct State {
+    struct State {
         var idle: [IdleConnection] = []
         /// How many callers use each connection in use.
         var users: [ObjectIdentifier: Int] = [:]
@@ -97,7 +101,8 @@ public final class SMTPConnectionPool: Sendable {
     private let tlsContext: TLSContext?
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
-    private let state = Mutex(State())
+    /// Internal (not private) so that tests can see which connections are idle.
+    let state = Mutex(State())
 
     public init(
         client: SMTPClientConfiguration,
@@ -182,7 +187,7 @@ public final class SMTPConnectionPool: Sendable {
                 let connection: SMTPConnection
                 do {
                     connection = try await SMTPConnection.connect(
-                        configuration: client, tlsContext: tlsContext, eventLoopGroup: eventLoopGroup, logger: logger
+                        configuration: client, tlsContext: tlsContext, eventLoopGroup: callersLoop ?? eventLoopGroup, logger: logger
                     )
                 } catch {
                     discard(nil)
@@ -207,6 +212,12 @@ public final class SMTPConnectionPool: Sendable {
 
     private var isSharing: Bool { configuration.sendersPerConnection > 1 }
 
+    /// The pool's event loop the caller runs on, if any.
+    private var callersLoop: (any EventLoop)? {
+        guard let current = MultiThreadedEventLoopGroup.currentEventLoop else { return nil }
+        return eventLoopGroup.makeIterator().first { $0 === current }
+    }
+
     /// A reusable idle connection, leave to open one, or a share of a busy connection once all are
     /// open; waits for one of these when the pool is full.
     private func grant() async throws(SMTPError) -> Grant {
@@ -230,6 +241,10 @@ public final class SMTPConnectionPool: Sendable {
             guard !state.isShutDown else {
                 return .failure(SMTPError(.connectionUnusable, "the connection pool is shut down"))
             }
+            // The most recently used idle connection on the caller's loop, else the most recently used one.
+            if let local = state.idle.lastIndex(where: { $0.connection.channel.eventLoop.inEventLoop }) {
+                state.idle.swapAt(local, state.idle.count - 1)
+            }
             while let entry = state.idle.popLast() {
                 if isReusable(entry.connection, at: now) {
                     state.setUsers(1, of: entry.connection, sharing: isSharing)
@@ -241,6 +256,9 @@ public final class SMTPConnectionPool: Sendable {
             if state.open < configuration.maximumConnections {
                 state.open += 1
                 return .success(.newConnection)
+            }
+            if let local = state.shareable.firstIndex(where: { $0.channel.eventLoop.inEventLoop }) {
+                state.shareable.swapAt(local, 0)
             }
             while let shared = state.shareable.first {
                 if isReusable(shared, at: now) {

@@ -1,5 +1,7 @@
-import MailTimeSMTP
+@testable import MailTimeSMTP
 import MailTimeTestSupport
+import NIOCore
+import NIOPosix
 import Testing
 
 /// The pool against smtp-sink: connection limit, reuse, idle close, reuse time, liveness checks.
@@ -33,6 +35,44 @@ import Testing
         await pool.shutdown()
         #expect(pool.usage.open == 0)
         await #expect(throws: SMTPError.self) { _ = try await pool.send(try SMTPTestSupport.message()) }
+    }
+
+    @Test func callersOnAnEventLoopAreGivenConnectionsOnThatLoop() async throws {
+        // smtp-sink answers the final dot after a second, so both first sends need a connection.
+        let sink = try await SMTPSink.start(arguments: ["-w", "1"])
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let loops = Array(group.makeIterator())
+        let pool = try SMTPConnectionPool(
+            client: SMTPTestSupport.plaintextClient(port: sink.port),
+            configuration: .init(maximumConnections: 2, sendersPerConnection: 1),
+            eventLoopGroup: group,
+            logger: SMTPTestSupport.logger
+        )
+        func send(on loop: any EventLoop) async throws {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask(executorPreference: EventLoopTaskExecutor(eventLoop: loop)) {
+                    _ = try await pool.send(try SMTPTestSupport.message())
+                }
+                try await tasks.waitForAll()
+            }
+        }
+        func idleLoops() -> [ObjectIdentifier] {
+            pool.state.withLock { $0.idle.map { ObjectIdentifier($0.connection.channel.eventLoop) } }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            for loop in loops { tasks.addTask { try await send(on: loop) } }
+            try await tasks.waitForAll()
+        }
+        #expect(Set(idleLoops()) == Set(loops.map(ObjectIdentifier.init)))
+        // Each caller takes the idle connection on its own loop, not just the one used last.
+        for loop in [loops[0], loops[1], loops[1], loops[0]] {
+            try await send(on: loop)
+            #expect(idleLoops().count == 2)
+            #expect(idleLoops().last == ObjectIdentifier(loop))
+        }
+        #expect(try sink.deliveredCount() == 6)
+        await pool.shutdown()
+        try await group.shutdownGracefully()
     }
 
     @Test func idleConnectionsCloseAfterTheIdleTimeout() async throws {
