@@ -15,9 +15,15 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     private var received = ByteBuffer()
     private var session: EventLoopPromise<SMTPCapabilities>?
     private var request: SMTPRequest?
-    /// Requests written while another was under way, started in order as each one ends, so that
-    /// a connection shared by two senders goes from one message to the next without a pause.
+    /// A transaction whose commands followed the current one's message; it takes over when the
+    /// current one ends.
+    private var pipelined: SMTPRequest?
+    /// Requests written while another was under way, started in order as each one ends (or
+    /// pipelined behind a message), so that a connection shared by two senders goes from one
+    /// message to the next without a pause.
     private var queued = CircularBuffer<SMTPRequest>()
+    /// Whether a flush of written message data is due at the end of the loop's current tasks.
+    private var isFlushScheduled = false
     private var replyTimer: (scheduled: Scheduled<Void>, firesAt: NIODeadline)?
     /// When the awaited reply is due; `nil` while none is awaited.
     private var replyDeadline: NIODeadline?
@@ -73,6 +79,8 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         }
         guard self.request == nil, queued.isEmpty else {
             queued.append(request)
+            // The caller's flush then sends the commands.
+            pipelineQueued(context: context)
             return
         }
         start(request, context: context)
@@ -119,7 +127,9 @@ final class SMTPClientHandler: ChannelDuplexHandler {
             }
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         case .writeData(let data):
-            context.writeAndFlush(wrapOutboundOut(data.buffer), promise: nil)
+            context.write(wrapOutboundOut(data.buffer), promise: nil)
+            pipelineQueued(context: context)
+            scheduleFlush(context: context)
         case .startTLS:
             startTLS(context: context)
         case .sessionReady(let capabilities):
@@ -127,10 +137,10 @@ final class SMTPClientHandler: ChannelDuplexHandler {
             session = nil
         case .transactionCompleted(let result):
             if case .send(_, let promise) = request.take() { promise.succeed(result) }
-            startQueued(context: context)
+            startNext(context: context)
         case .transactionFailed(let error):
             request.take()?.fail(error)
-            startQueued(context: context)
+            startNext(context: context)
         case .livenessConfirmed:
             if case .checkLiveness(let promise) = request.take() { promise.succeed(()) }
             startQueued(context: context)
@@ -138,6 +148,41 @@ final class SMTPClientHandler: ChannelDuplexHandler {
             close(error, context: context)
         }
         armReplyTimer(context: context)
+    }
+
+    /// After a transaction: the pipelined one is under way now, or the next queued request starts.
+    private func startNext(context: ChannelHandlerContext) {
+        if let next = pipelined.take() {
+            request = next
+        } else {
+            startQueued(context: context)
+        }
+    }
+
+    /// Writes the first queued transaction's commands behind the message just written, when the
+    /// session allows it (RFC 2920); they go out with the message's flush.
+    private func pipelineQueued(context: ChannelHandlerContext) {
+        guard pipelined == nil, case .send(let transaction, _)? = queued.first,
+            let commands = stateMachine.pipelineTransaction(transaction)
+        else { return }
+        pipelined = queued.removeFirst()
+        var buffer = context.channel.allocator.buffer(capacity: 256)
+        for command in commands {
+            logger.trace("SMTP command", metadata: ["smtp.command": "\(command)"])
+            command.write(into: &buffer)
+        }
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// Flushes once the loop has run the tasks already queued: a sender that a reply just woke can
+    /// then add its next transaction, and both go out in one write.
+    private func scheduleFlush(context: ChannelHandlerContext) {
+        guard !isFlushScheduled else { return }
+        isFlushScheduled = true
+        context.eventLoop.assumeIsolatedUnsafeUnchecked().execute {
+            self.isFlushScheduled = false
+            context.flush()
+        }
     }
 
     /// Starts the next queued request once the session is free again.
@@ -181,9 +226,10 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         case let request?: request.fail(failure)
         case nil: break
         }
-        // The queued requests never reached the server.
+        // The pipelined and queued requests never had their message sent.
         var queuedFailure = failure
         queuedFailure.isBeforeData = true
+        pipelined.take()?.fail(queuedFailure)
         while let queuedRequest = queued.popFirst() {
             if case .quit(let promise) = queuedRequest { promise.succeed(()) } else { queuedRequest.fail(queuedFailure) }
         }

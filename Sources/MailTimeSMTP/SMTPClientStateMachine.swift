@@ -5,7 +5,8 @@ import MailTimeMessage
 ///
 /// A session goes greeting → EHLO (or HELO) → STARTTLS and EHLO again when the policy says so →
 /// AUTH when there are credentials → ready. When ready it runs one request at a time: a mail
-/// transaction, a liveness check (NOOP) or QUIT.
+/// transaction, a liveness check (NOOP) or QUIT. With PIPELINING, the next transaction's commands
+/// may follow a message's final "." before its reply (RFC 2920 §3.1); see ``pipelineTransaction(_:)``.
 struct SMTPClientStateMachine {
     /// What the handler must do next.
     enum Action: Equatable {
@@ -19,10 +20,11 @@ struct SMTPClientStateMachine {
         case startTLS
         /// The session is ready for requests.
         case sessionReady(SMTPCapabilities)
-        /// The transaction ended with the server's answers; the session is ready again.
+        /// The transaction ended with the server's answers; the session is ready again, or goes on
+        /// with the pipelined transaction.
         case transactionCompleted(SMTPDeliveryResult)
         /// The transaction failed as a whole (MAIL or DATA refused, or the message cannot go to
-        /// this server); the session is ready again.
+        /// this server); the session is ready again, or goes on with the pipelined transaction.
         case transactionFailed(SMTPError)
         /// The server answered NOOP; the session is ready again.
         case livenessConfirmed
@@ -63,6 +65,9 @@ struct SMTPClientStateMachine {
 
     private let configuration: SMTPClientConfiguration
     private var state: State = .greeting
+    /// A transaction whose commands went out after the current one's message; it takes over when
+    /// the current one ends.
+    private var pipelined: SMTPTransactionProgress?
     private var isTLSActive: Bool
     private(set) var capabilities = SMTPCapabilities()
 
@@ -157,12 +162,25 @@ struct SMTPClientStateMachine {
         var progress = SMTPTransactionProgress(
             recipients: transaction.envelope.recipients,
             data: transaction.data,
-            isPipelined: configuration.usesPipelining && capabilities.pipelining
+            isPipelined: isPipelining
         )
-        let mail = SMTPCommand.mail(from: transaction.envelope.sender?.address ?? "", parameters: mailParameters(for: transaction))
-        let commands = progress.start(mail: mail)
+        let commands = progress.start(mail: mailCommand(for: transaction))
         state = .transaction(progress)
         return .write(commands)
+    }
+
+    /// Starts `transaction` behind the one under way, whose message has been written and whose
+    /// final reply is awaited, and returns its commands (MAIL, RCPT, DATA) to write right after
+    /// the message. `nil` when that cannot be done now: the server does not pipeline, the current
+    /// transaction is elsewhere, one is pipelined already, or the transaction would be refused.
+    mutating func pipelineTransaction(_ transaction: Transaction) -> [SMTPCommand]? {
+        guard isPipelining, pipelined == nil, case .transaction(let current) = state, current.isAwaitingOnlyDataEnd,
+            refusal(of: transaction) == nil
+        else { return nil }
+        var progress = SMTPTransactionProgress(recipients: transaction.envelope.recipients, data: transaction.data, isPipelined: true)
+        let commands = progress.start(mail: mailCommand(for: transaction))
+        pipelined = progress
+        return commands
     }
 
     /// Check that the server is still there (NOOP); only when ``isReady``.
@@ -224,7 +242,12 @@ struct SMTPClientStateMachine {
             error.isBeforeData = true
         }
         state = .closed
+        pipelined = nil
         return .close(error)
+    }
+
+    private var isPipelining: Bool {
+        configuration.usesPipelining && capabilities.pipelining
     }
 
     private mutating func helloAnswered(_ reply: SMTPReply, isExtended: Bool) -> Action {
@@ -338,6 +361,10 @@ struct SMTPClientStateMachine {
         return nil
     }
 
+    private func mailCommand(for transaction: Transaction) -> SMTPCommand {
+        .mail(from: transaction.envelope.sender?.address ?? "", parameters: mailParameters(for: transaction))
+    }
+
     private func mailParameters(for transaction: Transaction) -> [String] {
         var parameters: [String] = []
         if capabilities.maximumSize != nil {
@@ -358,11 +385,20 @@ struct SMTPClientStateMachine {
         case .write(let commands): return .write(commands)
         case .writeData(let data): return .writeData(data)
         case .completed(let result):
-            state = .ready
+            endTransaction()
             return .transactionCompleted(result)
         case .failed(let error):
-            state = .ready
+            endTransaction()
             return .transactionFailed(error)
+        }
+    }
+
+    /// The session is ready again, or busy with the pipelined transaction.
+    private mutating func endTransaction() {
+        if let next = pipelined.take() {
+            state = .transaction(next)
+        } else {
+            state = .ready
         }
     }
 

@@ -57,6 +57,11 @@ struct SMTPTransactionProgress {
         }
     }
 
+    /// Whether the message has been written and only the reply to its final "." is due.
+    var isAwaitingOnlyDataEnd: Bool {
+        hasSentData && expected == [.dataEnd]
+    }
+
     /// The first commands: everything up to DATA when pipelining, MAIL FROM alone otherwise.
     mutating func start(mail: SMTPCommand) -> [SMTPCommand] {
         guard isPipelined else {

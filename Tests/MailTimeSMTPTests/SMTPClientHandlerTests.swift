@@ -5,10 +5,10 @@ import NIOEmbedded
 import Testing
 
 /// `SMTPClientHandler` in an embedded channel: requests written while another is under way wait
-/// in the connection and start the moment it ends.
+/// in the connection, and go out right behind its message (PIPELINING) or the moment it ends.
 @Suite struct SMTPClientHandlerTests {
-    /// A session greeted and ready, with PIPELINING.
-    func readySession() throws -> EmbeddedChannel {
+    /// A session greeted and ready, with PIPELINING unless `ehlo` says otherwise.
+    func readySession(ehlo: String = "250-sink\r\n250 PIPELINING\r\n") throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         let session = channel.eventLoop.makePromise(of: SMTPCapabilities.self)
         let handler = SMTPClientHandler(
@@ -18,12 +18,14 @@ import Testing
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 25)).wait()
         try channel.writeInbound(ByteBuffer(string: "220 sink ESMTP\r\n"))
         #expect(try written(channel).hasPrefix("EHLO "))
-        try channel.writeInbound(ByteBuffer(string: "250-sink\r\n250 PIPELINING\r\n"))
-        #expect(try session.futureResult.wait().pipelining)
+        try channel.writeInbound(ByteBuffer(string: ehlo))
+        _ = try session.futureResult.wait()
         return channel
     }
 
+    /// What the handler flushed, after the loop ran its tasks (a message's flush waits for them).
     func written(_ channel: EmbeddedChannel) throws -> String {
+        channel.embeddedEventLoop.run()
         var text = ""
         while var buffer = try channel.readOutbound(as: ByteBuffer.self) {
             text += buffer.readString(length: buffer.readableBytes) ?? ""
@@ -43,17 +45,79 @@ import Testing
         return promise.futureResult
     }
 
-    @Test func aSecondMessageStartsAsSoonAsTheFirstEnds() throws {
+    static let message = "Subject: hi\r\n\r\nHello.\r\n.\r\n"
+    static func envelope(to recipient: String) -> String {
+        "MAIL FROM:<app@example.com>\r\nRCPT TO:<\(recipient)>\r\nDATA\r\n"
+    }
+
+    @Test func aWaitingMessageIsPipelinedBehindTheMessageBeforeIt() throws {
         let channel = try readySession()
         let first = try send(to: "ann@example.org", on: channel)
         let second = try send(to: "bob@example.org", on: channel)
-        #expect(try written(channel) == "MAIL FROM:<app@example.com>\r\nRCPT TO:<ann@example.org>\r\nDATA\r\n")
+        #expect(try written(channel) == Self.envelope(to: "ann@example.org"))
         try channel.writeInbound(ByteBuffer(string: "250 ok\r\n250 ok\r\n354 go\r\n"))
-        #expect(try written(channel).hasSuffix("\r\n.\r\n"))
+        #expect(try written(channel) == Self.message + Self.envelope(to: "bob@example.org"))
+        // The server answers the message and the pipelined commands in one go.
+        try channel.writeInbound(ByteBuffer(string: "250 queued\r\n250 ok\r\n250 ok\r\n354 go\r\n"))
+        #expect(try first.wait().accepted.count == 1)
+        #expect(try written(channel) == Self.message)
+        try channel.writeInbound(ByteBuffer(string: "250 queued\r\n"))
+        #expect(try second.wait().accepted.map(\.recipient.address) == ["bob@example.org"])
+    }
+
+    @Test func aMessageWrittenWhileTheDataAwaitsItsFlushGoesInTheSameWrite() throws {
+        let channel = try readySession()
+        let first = try send(to: "ann@example.org", on: channel)
+        #expect(try written(channel) == Self.envelope(to: "ann@example.org"))
+        try channel.writeInbound(ByteBuffer(string: "250 ok\r\n250 ok\r\n354 go\r\n"))
+        // Before the loop runs its tasks, the next sender's message arrives.
+        let second = try send(to: "bob@example.org", on: channel)
+        var flushed = ""
+        while var buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            flushed += buffer.readString(length: buffer.readableBytes) ?? ""
+        }
+        #expect(flushed == Self.message + Self.envelope(to: "bob@example.org"))
+        try channel.writeInbound(ByteBuffer(string: "250 queued\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n"))
+        #expect(try first.wait().accepted.count == 1)
+        #expect(try second.wait().accepted.count == 1)
+    }
+
+    @Test func aPipelinedMessageFailsBeforeItsDataWhenTheSessionEnds() throws {
+        let channel = try readySession()
+        let first = try send(to: "ann@example.org", on: channel)
+        let second = try send(to: "bob@example.org", on: channel)
+        try channel.writeInbound(ByteBuffer(string: "250 ok\r\n250 ok\r\n354 go\r\n"))
+        #expect(try written(channel).hasSuffix(Self.envelope(to: "bob@example.org")))
+        try channel.writeInbound(ByteBuffer(string: "421 closing\r\n"))
+        do {
+            _ = try first.wait()
+            Issue.record("the message in flight was not failed")
+        } catch let error as SMTPError {
+            #expect(!error.isBeforeData, "its data went out")
+        }
+        do {
+            _ = try second.wait()
+            Issue.record("the pipelined message was not failed")
+        } catch let error as SMTPError {
+            #expect(error.isBeforeData, "its data never went out, so it may go on another connection")
+        }
+    }
+
+    @Test func withoutPipeliningASecondMessageStartsAsSoonAsTheFirstEnds() throws {
+        let channel = try readySession(ehlo: "250 sink\r\n")
+        let first = try send(to: "ann@example.org", on: channel)
+        let second = try send(to: "bob@example.org", on: channel)
+        #expect(try written(channel) == "MAIL FROM:<app@example.com>\r\n")
+        try channel.writeInbound(ByteBuffer(string: "250 ok\r\n"))
+        #expect(try written(channel) == "RCPT TO:<ann@example.org>\r\n")
+        try channel.writeInbound(ByteBuffer(string: "250 ok\r\n"))
+        #expect(try written(channel) == "DATA\r\n")
+        try channel.writeInbound(ByteBuffer(string: "354 go\r\n"))
+        #expect(try written(channel) == Self.message)
         // The first message's end is answered: the second goes out in the same turn, nothing in between.
         try channel.writeInbound(ByteBuffer(string: "250 queued\r\n"))
         #expect(try first.wait().accepted.count == 1)
-        #expect(try written(channel) == "MAIL FROM:<app@example.com>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n")
+        #expect(try written(channel) == "MAIL FROM:<app@example.com>\r\n")
         try channel.writeInbound(ByteBuffer(string: "250 ok\r\n250 ok\r\n354 go\r\n"))
         _ = try written(channel)
         try channel.writeInbound(ByteBuffer(string: "250 queued\r\n"))

@@ -875,6 +875,75 @@ fileprivate extension SMTPClientStateMachine {
         #expect(machine.isReady)
     }
 
+    // MARK: - The next transaction pipelined behind a message (RFC 2920 §3.1)
+
+    /// The commands of a pipelined transaction from a@example.com to `recipients`.
+    static func pipelinedCommands(to recipients: [String]) -> [SMTPCommand] {
+        [.mail(from: "a@example.com", parameters: ["SIZE=\(messageSize)"])] + recipients.map(rcpt) + [.data]
+    }
+
+    @Test func theNextTransactionFollowsTheMessageAndTakesOverAfterItsReply() throws {
+        var machine = try Self.awaitingFinalReply(ehlo: Self.pipeliningEHLO)
+        let next = try Self.transaction(to: ["c@example.net", "d@example.net"])
+        #expect(machine.pipelineTransaction(next) == Self.pipelinedCommands(to: ["c@example.net", "d@example.net"]))
+        #expect(machine.pipelineTransaction(try Self.transaction(to: ["e@example.net"])) == nil, "one at a time")
+        Self.expectAwaited(machine, .dataTermination, bodySize: Self.messageSize)
+        let queued = try Self.reply("250 2.0.0 Ok: queued as 1\r\n")
+        Self.expectCompleted(machine.replyReceived(queued), [("b@example.net", .accepted(queued))], dataReply: queued)
+        #expect(!machine.isReady, "the pipelined transaction is under way")
+        Self.expectAwaited(machine, .mail)
+        #expect(try machine.feed("250 2.1.0 Ok\r\n") == .none)
+        #expect(try machine.feed("250 2.1.5 Ok\r\n") == .none)
+        let refused = try Self.reply("550 5.1.1 <d@example.net>: unknown\r\n")
+        #expect(machine.replyReceived(refused) == .none)
+        #expect(try machine.feed("354 go ahead\r\n") == .writeData(next.data))
+        let queuedNext = try Self.reply("250 2.0.0 Ok: queued as 2\r\n")
+        Self.expectCompleted(
+            machine.replyReceived(queuedNext),
+            [("c@example.net", .accepted(queuedNext)), ("d@example.net", .failed(.recipientRejected, .permanent, refused))],
+            dataReply: queuedNext
+        )
+        #expect(machine.isReady)
+    }
+
+    @Test func aRefusedMessageLeavesThePipelinedTransactionGoing() throws {
+        var machine = try Self.awaitingFinalReply(ehlo: Self.pipeliningEHLO)
+        let next = try Self.transaction(to: ["c@example.net"])
+        #expect(machine.pipelineTransaction(next) != nil)
+        let refusal = try Self.reply("552 5.3.4 message too big\r\n")
+        Self.expectTransactionFailed(machine.replyReceived(refusal), .messageRejected, .permanent, reply: refusal)
+        #expect(try machine.feed("250 2.1.0 Ok\r\n") == .none)
+        #expect(try machine.feed("250 2.1.5 Ok\r\n") == .none)
+        #expect(try machine.feed("354 go ahead\r\n") == .writeData(next.data))
+    }
+
+    @Test func nothingIsPipelinedBeforeTheMessageIsWrittenOrWithoutPIPELINING() throws {
+        let next = try Self.transaction(to: ["c@example.net"])
+        var ready = try Self.ready(ehlo: Self.pipeliningEHLO)
+        #expect(ready.pipelineTransaction(next) == nil, "nothing under way")
+        _ = ready.startTransaction(try Self.transaction(to: ["b@example.net"]))
+        #expect(ready.pipelineTransaction(next) == nil, "DATA not answered yet")
+        var sequential = try Self.awaitingFinalReply(ehlo: Self.sequentialEHLO)
+        #expect(sequential.pipelineTransaction(next) == nil)
+        var limited = try Self.awaitingFinalReply(ehlo: "250-mx.example.net\r\n250-PIPELINING\r\n250 SIZE 100\r\n")
+        let tooLarge = try Self.transaction(to: ["c@example.net"], message: String(repeating: "x", count: 200))
+        #expect(limited.pipelineTransaction(tooLarge) == nil, "a transaction the server would refuse starts on its own, and fails there")
+    }
+
+    @Test func aSessionLostWithATransactionPipelinedFailsTheMessageInFlight() throws {
+        var machine = try Self.awaitingFinalReply(ehlo: Self.pipeliningEHLO)
+        #expect(machine.pipelineTransaction(try Self.transaction(to: ["c@example.net"])) != nil)
+        let closing = try Self.reply("421 4.3.0 shutting down\r\n")
+        guard case .close(let error?) = machine.replyReceived(closing) else {
+            Issue.record("the session did not close")
+            return
+        }
+        #expect(!error.isBeforeData, "the message in flight may have arrived")
+        #expect(!machine.isReady)
+        Self.expectAwaited(machine, nil)
+        #expect(try machine.feed("250 2.1.0 Ok\r\n") == .none)
+    }
+
     // MARK: - MAIL FROM parameters
 
     @Test func noSIZEParameterWhenSIZENotAnnounced() throws {
