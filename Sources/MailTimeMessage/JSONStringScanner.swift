@@ -24,4 +24,20 @@ enum JSONStringScanner {
         }
         return buffer.count
     }
+
+    /// Whether every byte is below 0x80: such bytes are valid UTF-8 as they are.
+    static func isASCII(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = buffer.baseAddress else { return true }
+        var seen: UInt64 = 0
+        var index = 0
+        while index + 8 <= buffer.count {
+            seen |= UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            index += 8
+        }
+        while index < buffer.count {
+            seen |= UInt64(buffer[index])
+            index += 1
+        }
+        return seen & 0x8080_8080_8080_8080 == 0
+    }
 }
