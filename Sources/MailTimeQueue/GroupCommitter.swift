@@ -20,13 +20,14 @@ import MailTimeLMDB
 /// the commits out: fewer, larger syncs, which saves the processor time each sync costs.
 ///
 /// If a round hits `MDB_MAP_FULL`, it is rolled back, the map grows, and the round runs again.
+@usableFromInline
 final class GroupCommitter: @unchecked Sendable {
     private let store: QueueStore
     private let logger: Logger
     private let publish: @Sendable ([QueueEvent]) -> Void
     private let condition = NSCondition()
     // Guarded by `condition`.
-    private var pending: [any StoreRequest] = []
+    private var pending: [StoreRequest] = []
     private var isStopping = false
     private var isStopped = false
     /// While a round waits for callers: the pending count that ends the wait.
@@ -34,7 +35,7 @@ final class GroupCommitter: @unchecked Sendable {
 
     /// Rounds committed but not yet known to be durable, with the events they produced.
     /// Touched only by the store thread.
-    private var undurable: [any StoreRequest] = []
+    private var undurable: [StoreRequest] = []
     private var undurableEvents: [QueueEvent] = []
     /// How many callers the last answer released: most of them come back with their next request,
     /// and a round that waits for them commits them together.
@@ -52,17 +53,14 @@ final class GroupCommitter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues `operation` for the store thread; `completion` runs (on that thread) once its effects
-    /// are durable. Operations submitted from one thread run in the order submitted.
-    func submit<Result: Sendable>(
-        _ operation: QueueOperation<Result>,
-        completion: @escaping @Sendable (Swift.Result<Result, any Error>) -> Void
-    ) {
-        let request = TypedStoreRequest(body: operation.body, completion: completion)
+    /// Queues `request` for the store thread; it is finished (on that thread) once its effects are
+    /// durable. Requests submitted from one thread run in the order submitted.
+    @usableFromInline
+    func submit(_ request: StoreRequest) {
         condition.lock()
         guard !isStopping else {
             condition.unlock()
-            completion(.failure(QueueError(.closed, "the queue is closed")))
+            request.finish(QueueError(.closed, "the queue is closed"))
             return
         }
         pending.append(request)
@@ -97,7 +95,7 @@ final class GroupCommitter: @unchecked Sendable {
 
     /// Takes up to the configured number of pending requests. With `wait`, blocks until there is
     /// one; without, returns what there is, possibly nothing. `nil` once stopping and drained.
-    private func nextRound(wait: Bool) -> [any StoreRequest]? {
+    private func nextRound(wait: Bool) -> [StoreRequest]? {
         condition.lock()
         defer { condition.unlock() }
         while pending.isEmpty {
@@ -123,7 +121,7 @@ final class GroupCommitter: @unchecked Sendable {
         return round
     }
 
-    private func runRound(_ requests: [any StoreRequest]) {
+    private func runRound(_ requests: [StoreRequest]) {
         var attempt = 0
         while true {
             let now = store.configuration.clock.now()
@@ -184,53 +182,31 @@ final class GroupCommitter: @unchecked Sendable {
         undurableEvents = []
     }
 
-    private func answer(_ requests: [any StoreRequest], events: [QueueEvent]) {
+    private func answer(_ requests: [StoreRequest], events: [QueueEvent]) {
         recentlyAnswered = requests.count
-        for request in requests { request.finish(failure: nil) }
+        for request in requests { request.finish(nil) }
         if !events.isEmpty { publish(events) }
     }
 
-    private func fail(_ requests: [any StoreRequest], _ error: any Error) {
+    private func fail(_ requests: [StoreRequest], _ error: any Error) {
         let failure = QueueError(.storage, "the store failed: \(error)")
-        for request in requests { request.finish(failure: failure) }
+        for request in requests { request.finish(failure) }
     }
 }
 
-/// An operation waiting for the store thread.
-protocol StoreRequest: AnyObject {
-    /// Runs the operation. A ``QueueError`` is kept as this request's answer; any other error
-    /// (from LMDB) is rethrown to abort the round.
-    func execute(_ store: QueueStore, _ transaction: LMDBTransaction, _ now: Timestamp) throws
-    /// Answers the caller: with the kept outcome, or with `failure` when the round failed.
-    func finish(failure: QueueError?)
-}
+/// An operation waiting for the store thread, as two closures made where it was submitted (see
+/// ``MailQueue/submit(_:completion:)``).
+@usableFromInline
+final class StoreRequest {
+    /// Runs the operation and keeps its outcome. A ``QueueError`` is kept as the answer; any other
+    /// error (from LMDB) is rethrown to abort the round.
+    let execute: (QueueStore, LMDBTransaction, Timestamp) throws -> Void
+    /// Answers the caller: with the kept outcome, or with the failure when the round failed.
+    let finish: (QueueError?) -> Void
 
-final class TypedStoreRequest<Result: Sendable>: StoreRequest {
-    private let body: (QueueStore, LMDBTransaction, Timestamp) throws -> Result
-    private let completion: @Sendable (Swift.Result<Result, any Error>) -> Void
-    private var outcome: Swift.Result<Result, QueueError>?
-
-    init(
-        body: @escaping (QueueStore, LMDBTransaction, Timestamp) throws -> Result,
-        completion: @escaping @Sendable (Swift.Result<Result, any Error>) -> Void
-    ) {
-        self.body = body
-        self.completion = completion
-    }
-
-    func execute(_ store: QueueStore, _ transaction: LMDBTransaction, _ now: Timestamp) throws {
-        do {
-            outcome = .success(try body(store, transaction, now))
-        } catch let error as QueueError {
-            outcome = .failure(error)
-        }
-    }
-
-    func finish(failure: QueueError?) {
-        if let failure {
-            completion(.failure(failure))
-        } else {
-            completion(outcome!.mapError { $0 as any Error })
-        }
+    @usableFromInline
+    init(execute: @escaping (QueueStore, LMDBTransaction, Timestamp) throws -> Void, finish: @escaping (QueueError?) -> Void) {
+        self.execute = execute
+        self.finish = finish
     }
 }

@@ -5,7 +5,7 @@ import MailTimeLMDB
 /// ``MailQueue``'s named methods are shorthands for these. Submitting operations by value lets a
 /// caller that is not async (a channel handler) queue several in order without waiting for each.
 public struct QueueOperation<Result: Sendable>: Sendable {
-    let body: @Sendable (QueueStore, LMDBTransaction, Timestamp) throws -> Result
+    @usableFromInline let body: @Sendable (QueueStore, LMDBTransaction, Timestamp) throws -> Result
 }
 
 extension QueueOperation where Result == [EnqueueResult] {

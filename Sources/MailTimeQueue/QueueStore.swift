@@ -13,6 +13,7 @@ import MailTimeLMDB
 /// - `ready`: priority · not-before · id; `scheduled`: not-before · id; `leases`: deadline · id;
 ///   `finished`: finished-at · id; `states`: state · id (for listing by state).
 /// - `idempotency`: key → id · created-at; `meta`: the per-state counts and the last fencing token.
+@usableFromInline
 final class QueueStore {
     let environment: MailTimeLMDB.LMDBEnvironment
     let configuration: MailQueue.Configuration
