@@ -11,12 +11,12 @@
 # RUNS rounds of 1–2; medians compared. The last two lines:
 #   ratio=<ours ÷ smtp-source> ours=<n> peer=<n> metric=e2e-delivered-vs-smtp-source
 #   ratio=<ours ÷ postfix delivered per second> ours=<n> peer=<n> metric=e2e-delivered-vs-postfix
-# Settings: N (20000), RUNS (3), SENDERS (40).
+# Settings: N (20000), RUNS (5), SENDERS (40).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 n=${N:-20000}
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 senders=${SENDERS:-40}
 peers=${PEERS:-../shared/peers}
 
