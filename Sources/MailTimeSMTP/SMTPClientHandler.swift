@@ -120,12 +120,8 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         case .none:
             break
         case .write(let commands):
-            var buffer = context.channel.allocator.buffer(capacity: 256)
-            for command in commands {
-                logger.trace("SMTP command", metadata: ["smtp.command": "\(command)"])
-                command.write(into: &buffer)
-            }
-            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            writeCommands(commands, context: context)
+            context.flush()
         case .writeData(let data):
             context.write(wrapOutboundOut(data.buffer), promise: nil)
             pipelineQueued(context: context)
@@ -166,6 +162,11 @@ final class SMTPClientHandler: ChannelDuplexHandler {
             let commands = stateMachine.pipelineTransaction(transaction)
         else { return }
         pipelined = queued.removeFirst()
+        writeCommands(commands, context: context)
+    }
+
+    /// Writes `commands` in one buffer, without flushing.
+    private func writeCommands(_ commands: [SMTPCommand], context: ChannelHandlerContext) {
         var buffer = context.channel.allocator.buffer(capacity: 256)
         for command in commands {
             logger.trace("SMTP command", metadata: ["smtp.command": "\(command)"])
