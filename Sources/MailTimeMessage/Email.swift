@@ -87,7 +87,8 @@ public struct Email: Sendable, Hashable {
 
     /// Whether any address has non-ASCII characters, so that sending needs SMTPUTF8 (RFC 6531).
     public var needsSMTPUTF8: Bool {
-        from?.needsSMTPUTF8 == true || [to, cc, bcc, replyTo].contains { $0.contains(where: \.needsSMTPUTF8) }
+        from?.needsSMTPUTF8 == true || to.contains(where: \.needsSMTPUTF8) || cc.contains(where: \.needsSMTPUTF8)
+            || bcc.contains(where: \.needsSMTPUTF8) || replyTo.contains(where: \.needsSMTPUTF8)
     }
 }
 

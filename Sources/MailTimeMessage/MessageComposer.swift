@@ -55,13 +55,14 @@ public struct MessageComposer: Sendable {
         body.write(into: &output)
         if output.last != 0x0A { output += [0x0D, 0x0A] }
 
+        let needsSMTPUTF8 = email.needsSMTPUTF8 || from.needsSMTPUTF8
         return ComposedMessage(
             bytes: output,
             messageID: messageID,
             from: from,
             recipients: recipients,
-            needsSMTPUTF8: email.needsSMTPUTF8 || from.needsSMTPUTF8,
-            needs8BitMIME: email.needsSMTPUTF8 || from.needsSMTPUTF8
+            needsSMTPUTF8: needsSMTPUTF8,
+            needs8BitMIME: needsSMTPUTF8
         )
     }
 
