@@ -23,6 +23,12 @@ enum QuotedPrintable {
                     // Fast path: a run of bytes written as they are, none of them the last on its line,
                     // copied a line's room at a time.
                     var runEnd = index
+                    // Eight printable bytes at a time, while the byte after them is no line break.
+                    while runEnd + 8 < bytes.count, isPrintable(word: UnsafeRawPointer(bytes.baseAddress! + runEnd).loadUnaligned(as: UInt64.self)),
+                        bytes[runEnd + 8] != 0x0D, bytes[runEnd + 8] != 0x0A
+                    {
+                        runEnd += 8
+                    }
                     while runEnd + 1 < bytes.count, isPlain(bytes[runEnd]), bytes[runEnd + 1] != 0x0D, bytes[runEnd + 1] != 0x0A {
                         runEnd += 1
                     }
@@ -81,6 +87,19 @@ enum QuotedPrintable {
                 count = written
             }
         }
+    }
+
+    /// Whether each byte of `word` is from 0x20 to 0x7E and not "=": written as it is wherever it is
+    /// not the last on its line.
+    private static func isPrintable(word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        let equals = word ^ (ones &* 0x3D)
+        // A byte below 0x20, above 0x7E, or zero after the XOR with "=" (as JSONStringScanner tests).
+        let below = (word &- ones &* 0x20) & ~word
+        let above = (word &+ ones) | word
+        let isEquals = (equals &- ones) & ~equals
+        return (below | above | isEquals) & highBits == 0
     }
 
     /// Whether `byte` is written as it is wherever it is not the last on its line.
