@@ -28,6 +28,15 @@ struct SMTPMessageData: Hashable, Sendable {
         var index = 0
         var atLineStart = true
         while index < count {
+            // Eight bytes at a time while none is CR, LF or ".".
+            if index + 8 <= count {
+                let word = UnsafeRawPointer(message.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                if !Self.hasByte(cr, in: word), !Self.hasByte(lf, in: word), !Self.hasByte(dot, in: word) {
+                    atLineStart = false
+                    index += 8
+                    continue
+                }
+            }
             let byte = message[index]
             if byte > dot || (byte != cr && byte != lf && byte != dot) {
                 atLineStart = false
@@ -66,5 +75,12 @@ struct SMTPMessageData: Hashable, Sendable {
         if count > 0 && !atLineStart {
             buffer.writeString("\r\n")
         }
+    }
+
+    /// Whether one of the eight bytes of `word` is `byte`.
+    private static func hasByte(_ byte: UInt8, in word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let matches = word ^ (ones &* UInt64(byte))
+        return (matches &- ones) & ~matches & (ones &* 0x80) != 0
     }
 }

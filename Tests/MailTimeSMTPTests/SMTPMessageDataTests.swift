@@ -48,6 +48,10 @@ import Testing
         ("Subject: x\r\n\r\nno final line break", "Subject: x\r\n\r\nno final line break\r\n.\r\n"),
         // CRLF untouched, even in a row.
         ("\r\n\r\n\r\n", "\r\n\r\n\r\n.\r\n"),
+        // Lines longer than the eight bytes read at a time.
+        ("a long first line of text\r\n.and a stuffed one\r\n", "a long first line of text\r\n..and a stuffed one\r\n.\r\n"),
+        ("exactly8\r\n.12345678\n.abcdefghij\rend of it", "exactly8\r\n..12345678\r\n..abcdefghij\r\nend of it\r\n.\r\n"),
+        ("sixteen bytes...\n.", "sixteen bytes...\r\n..\r\n.\r\n"),
     ])
     func encodes(message: String, expected: String) {
         #expect(Self.encoded(message) == expected)
