@@ -121,6 +121,8 @@ struct SMTPClientStateMachine {
         case .authentication(let step):
             return authenticationAnswered(reply, step: step)
         case .transaction(var progress):
+            // Taken out of `state` while it changes, so that its arrays are not copied.
+            state = .closed
             let outcome = progress.replyReceived(reply)
             state = .transaction(progress)
             return transactionAction(outcome)

@@ -68,8 +68,18 @@ struct SMTPTransactionProgress {
             expected = [.mail]
             return [mail]
         }
-        expected = [.mail] + recipients.indices.map(Expected.recipient) + [.data]
-        return [mail] + recipients.map(recipientCommand) + [.data]
+        var commands: [SMTPCommand] = []
+        commands.reserveCapacity(recipients.count + 2)
+        expected.reserveCapacity(recipients.count + 2)
+        commands.append(mail)
+        expected.append(.mail)
+        for (index, recipient) in recipients.enumerated() {
+            commands.append(recipientCommand(recipient))
+            expected.append(.recipient(index))
+        }
+        commands.append(.data)
+        expected.append(.data)
+        return commands
     }
 
     mutating func replyReceived(_ reply: SMTPReply) -> Outcome {
