@@ -9,7 +9,11 @@ struct HeaderField {
     private var lineHasWord = false
 
     init(name: String) {
-        bytes = Array(name.utf8) + [UInt8(ascii: ":")]
+        bytes = []
+        // Most fields fit on one line.
+        bytes.reserveCapacity(Self.preferredLineLength + 2)
+        bytes += name.utf8
+        bytes.append(UInt8(ascii: ":"))
         lineLength = bytes.count
     }
 
@@ -87,4 +91,11 @@ struct HeaderField {
 
     /// The field with its closing CRLF.
     var line: [UInt8] { bytes + [0x0D, 0x0A] }
+
+    /// Appends the field with its closing CRLF to `output`.
+    func write(into output: inout [UInt8]) {
+        output += bytes
+        output.append(0x0D)
+        output.append(0x0A)
+    }
 }

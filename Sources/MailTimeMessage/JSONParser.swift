@@ -100,6 +100,8 @@ package struct JSONParser {
             depth -= 1
             return .object(members)
         }
+        // An email has a handful of fields: one allocation instead of growing four times.
+        members.reserveCapacity(8)
         while true {
             skipWhitespace()
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else {

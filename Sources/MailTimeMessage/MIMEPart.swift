@@ -100,7 +100,7 @@ indirect enum MIMEPart {
             var contentType = HeaderField(name: "Content-Type")
             contentType.append(word: "multipart/\(subtype);")
             contentType.append(word: "boundary=\"\(boundary)\"")
-            output += contentType.line
+            contentType.write(into: &output)
             output += [0x0D, 0x0A]
             for part in parts {
                 output += Array("--\(boundary)\r\n".utf8)

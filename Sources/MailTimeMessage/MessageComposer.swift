@@ -30,26 +30,29 @@ public struct MessageComposer: Sendable {
         let messageID = email.messageID ?? Email.generateMessageID(domain: from.domain)
 
         var output: [UInt8] = []
-        output += HeaderField(name: "Date", value: RFC5322Date.format(
+        // Room for the headers, and for the bodies as quoted-printable or base64 makes them a little larger.
+        let textSize = (content.text?.utf8.count ?? 0) + (content.html?.utf8.count ?? 0)
+        output.reserveCapacity(1024 + textSize * 11 / 10 + email.attachments.reduce(0) { $0 + $1.content.count } * 14 / 10)
+        HeaderField(name: "Date", value: RFC5322Date.format(
             millisecondsSince1970: Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        )).line
-        output += HeaderField(name: "Message-ID", value: messageID).line
-        output += Self.addressField("From", [from]).line
+        )).write(into: &output)
+        HeaderField(name: "Message-ID", value: messageID).write(into: &output)
+        Self.addressField("From", [from]).write(into: &output)
         for (name, addresses) in [("To", email.to), ("Cc", email.cc), ("Reply-To", email.replyTo)]
         where !addresses.isEmpty {
-            output += Self.addressField(name, addresses).line
+            Self.addressField(name, addresses).write(into: &output)
         }
         if let subject = content.subject {
             var field = HeaderField(name: "Subject")
             field.append(unstructured: subject, allowingLongWords: false)
-            output += field.line
+            field.write(into: &output)
         }
         for header in email.headers {
             var field = HeaderField(name: header.name)
             field.append(unstructured: header.value, allowingLongWords: true)
-            output += field.line
+            field.write(into: &output)
         }
-        output += HeaderField(name: "MIME-Version", value: "1.0").line
+        HeaderField(name: "MIME-Version", value: "1.0").write(into: &output)
 
         let body = Self.body(content, attachments: email.attachments)
         body.write(into: &output)
