@@ -212,8 +212,15 @@ extension EmailAddress {
             }
             return isIPv4(literal) ? nil : "the address literal is not an IPv4 address or IPv6:…"
         }
-        let labels = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        for label in labels {
+        var labelStart = bytes.startIndex
+        var labelCount = 0
+        var lastLabel = bytes[labelStart..<labelStart]
+        while labelStart <= bytes.endIndex {
+            let labelEnd = bytes[labelStart...].firstIndex(of: UInt8(ascii: ".")) ?? bytes.endIndex
+            let label = bytes[labelStart..<labelEnd]
+            labelCount += 1
+            lastLabel = label
+            labelStart = labelEnd + 1
             if label.isEmpty { return "the domain has an empty label" }
             if label.count > 63 { return "a domain label is longer than 63 octets" }
             if label.first == UInt8(ascii: "-") || label.last == UInt8(ascii: "-") {
@@ -227,7 +234,7 @@ extension EmailAddress {
                 }
             }
         }
-        if labels.count > 1, labels.last!.allSatisfy({ (0x30...0x39).contains($0) }) {
+        if labelCount > 1, lastLabel.allSatisfy({ (0x30...0x39).contains($0) }) {
             return "the domain ends with a numeric label; write an IP address as [192.0.2.1]"
         }
         return nil
