@@ -234,6 +234,8 @@ let package = Package(
                 "MailTimeMessage",
                 "MailTimeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // End-to-end: the real mailtimed, mailtime and mailtime-bench binaries against real SMTP servers.
