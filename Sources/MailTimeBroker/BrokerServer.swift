@@ -63,15 +63,8 @@ public final class BrokerServer: Service, Sendable {
             tasks.addTask { [logger] in await Self.maintain(queue, every: .seconds(60), logger: logger) }
             tasks.addTask { [logger] in await QueueMetrics().run(queue, every: .seconds(5), logger: logger) }
             // The senders stop on their own cancellation only, after the connections are drained.
-            let sending = Task { [eventLoopGroup, configuration] in
-                if configuration.providers.isEmpty {
-                    // The outbox writes and syncs files: blocking work that stays off the event loops.
-                    await withDiscardingTaskGroup { group in
-                        for sender in senders { group.addTask { await sender.run() } }
-                    }
-                } else {
-                    await SenderWorker.run(senders, on: eventLoopGroup)
-                }
+            let sending = Task { [eventLoopGroup] in
+                await SenderWorker.run(senders, on: eventLoopGroup)
             }
             do {
                 try await serve(executor: executor, authenticator: authenticator, hub: hub, tlsContext: tlsContext)

@@ -1,9 +1,11 @@
 import Glibc
 import MailTimeDelivery
 import MailTimeMessage
+import NIOPosix
 
 /// Delivers by writing each email as a `.eml` file into a directory (the broker's default when no
-/// SMTP provider is configured). Each file is complete and on disk once delivery returns.
+/// SMTP provider is configured). Each file is complete and on disk once delivery returns. The write
+/// and its sync block, so they run on NIO's blocking thread pool, never on the sender's event loop.
 struct FileOutboxDeliverer: MailDeliverer {
     let directory: String
     var name: String { "outbox" }
@@ -19,7 +21,12 @@ struct FileOutboxDeliverer: MailDeliverer {
 
     func deliver(_ request: DeliveryRequest) async -> DeliveryOutcome {
         let start = ContinuousClock.now
-        let outcome = write(request)
+        let outcome: DeliveryOutcome
+        do {
+            outcome = try await NIOThreadPool.singleton.runIfActive { write(request) }
+        } catch {
+            outcome = .retry(DeliveryFailureReport(code: "OUTBOX_WRITE", text: "cannot write to the outbox: \(error)", provider: name), recipients: [], delay: nil, provider: nil)
+        }
         metrics.recordAttempt(ProviderMetrics.Outcome(outcome), duration: .now - start)
         return outcome
     }
