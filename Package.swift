@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "MailTimeQueue", targets: ["MailTimeQueue"]),
         .library(name: "MailTimeTLS", targets: ["MailTimeTLS"]),
+        .library(name: "MailTimeJSON", targets: ["MailTimeJSON"]),
         .library(name: "MailTimeMessage", targets: ["MailTimeMessage"]),
         .library(name: "MailTimeProtocol", targets: ["MailTimeProtocol"]),
         .library(name: "MailTimeClient", targets: ["MailTimeClient"]),
@@ -76,6 +77,7 @@ let package = Package(
         .target(
             name: "MailTimeBroker",
             dependencies: [
+                "MailTimeJSON",
                 "MailTimeDelivery",
                 .product(name: "Metrics", package: "swift-metrics"),
                 "MailTimeProtocol",
@@ -95,6 +97,7 @@ let package = Package(
         .target(
             name: "MailTimeClient",
             dependencies: [
+                "MailTimeJSON",
                 "MailTimeMessage",
                 "MailTimeProtocol",
                 "MailTimeTLS",
@@ -108,6 +111,7 @@ let package = Package(
         .executableTarget(
             name: "MailTimeCLI",
             dependencies: [
+                "MailTimeJSON",
                 "MailTimeDelivery",
                 "MailTimeSMTP",
                 "MailTimeClient",
@@ -131,9 +135,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // JSON: the value, the parser and the writer every wire format uses.
+        .target(
+            name: "MailTimeJSON"
+        ),
         // Emails: the JSON model with validation, the MIME composer, templates.
         .target(
-            name: "MailTimeMessage"
+            name: "MailTimeMessage",
+            dependencies: ["MailTimeJSON"]
         ),
         // The SMTP client: the session state machine, the channel handler, connections and their pool.
         .target(
@@ -223,8 +232,12 @@ let package = Package(
             path: "Tests/MailTimeTestSupport"
         ),
         .testTarget(
+            name: "MailTimeJSONTests",
+            dependencies: ["MailTimeJSON"]
+        ),
+        .testTarget(
             name: "MailTimeMessageTests",
-            dependencies: ["MailTimeMessage", "MailTimeTestSupport"]
+            dependencies: ["MailTimeJSON", "MailTimeMessage", "MailTimeTestSupport"]
         ),
         .testTarget(
             name: "MailTimeDeliveryTests",
@@ -242,6 +255,7 @@ let package = Package(
         .testTarget(
             name: "MailTimeEndToEndTests",
             dependencies: [
+                "MailTimeJSON",
                 "MailTimeClient",
                 "MailTimeMessage",
                 "MailTimeTLS",

@@ -1,3 +1,4 @@
+import MailTimeJSON
 import MailTimeDelivery
 import MailTimeMessage
 import MailTimeQueue

@@ -1,3 +1,4 @@
+import MailTimeJSON
 import MailTimeMessage
 import MailTimeProtocol
 import MailTimeQueue

@@ -1,3 +1,4 @@
+import MailTimeJSON
 import ArgumentParser
 import Foundation
 import MailTimeClient

@@ -1,3 +1,4 @@
+import MailTimeJSON
 import MailTimeMessage
 
 /// The queue at a glance, as `STATS` reports it.

@@ -1,3 +1,4 @@
+import MailTimeJSON
 import MailTimeMessage
 
 /// Why a delivery attempt failed: what a sender reports with `RETRY` or `FAIL`, and what

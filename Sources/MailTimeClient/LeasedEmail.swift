@@ -1,3 +1,4 @@
+import MailTimeJSON
 import MailTimeMessage
 
 /// An email leased with ``MailTimeClient/lease(max:visibilitySeconds:)``: deliver it, then report

@@ -1,3 +1,4 @@
+import MailTimeJSON
 import MailTimeMessage
 
 /// The worker commands, for senders that run as separate processes (protocol.md, section 5).

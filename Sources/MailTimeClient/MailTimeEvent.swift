@@ -1,3 +1,4 @@
+import MailTimeJSON
 import MailTimeMessage
 
 /// One event of the ``MailTimeClient/events()`` stream. Times are Unix milliseconds.

@@ -1,3 +1,4 @@
+import MailTimeJSON
 import MailTimeMessage
 
 /// One recipient's outcome of a delivery attempt.

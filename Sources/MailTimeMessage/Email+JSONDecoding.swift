@@ -1,3 +1,5 @@
+import MailTimeJSON
+
 extension Email {
     /// The top-level JSON fields, in the order ``jsonBytes()`` writes them.
     static let fieldNames = [

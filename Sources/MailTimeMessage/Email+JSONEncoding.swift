@@ -1,3 +1,5 @@
+import MailTimeJSON
+
 extension Email {
     /// The canonical JSON form: fields in a fixed order, defaults and empty fields left out, attachment content
     /// in unwrapped base64, `send_at` in Unix milliseconds. ``init(json:limits:)`` reads it back to an equal email.

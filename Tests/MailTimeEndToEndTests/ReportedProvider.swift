@@ -1,3 +1,4 @@
+import MailTimeJSON
 import MailTimeClient
 import MailTimeMessage
 import MailTimeTestSupport

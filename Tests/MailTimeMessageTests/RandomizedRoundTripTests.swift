@@ -1,4 +1,5 @@
 @testable import MailTimeMessage
+import MailTimeJSON
 import MailTimeTestSupport
 import Testing
 

@@ -1,4 +1,4 @@
-@testable import MailTimeMessage
+@testable import MailTimeJSON
 import Testing
 
 @Suite("JSON parsing and writing")

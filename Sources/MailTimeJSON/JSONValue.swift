@@ -1,5 +1,5 @@
 /// A parsed JSON document, keeping object members in order and numbers as their text.
-package enum JSONValue: Hashable, Sendable {
+public enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)
     /// The number's text as written, so that integers are read exactly.
@@ -9,13 +9,13 @@ package enum JSONValue: Hashable, Sendable {
     case object([Member])
 
     /// An object's member: a key and its value.
-    package struct Member: Hashable, Sendable {
-        package var key: String
-        package var value: JSONValue
+    public struct Member: Hashable, Sendable {
+        public var key: String
+        public var value: JSONValue
     }
 
     /// The JSON type's name, for error sentences.
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"

@@ -1,16 +1,16 @@
 /// A strict RFC 8259 parser over UTF-8 bytes.
-package struct JSONParser {
+public struct JSONParser {
     /// Where and why the bytes are not JSON.
-    package struct SyntaxError: Error, CustomStringConvertible {
-        package var offset: Int
-        package var reason: String
+    public struct SyntaxError: Error, CustomStringConvertible {
+        public var offset: Int
+        public var reason: String
 
         /// `<reason> at byte <offset>`.
-        package var description: String { "\(reason) at byte \(offset)" }
+        public var description: String { "\(reason) at byte \(offset)" }
     }
 
     /// Deeper nesting is refused; emails nest three levels.
-    static let maximumDepth = 64
+    public static let maximumDepth = 64
 
     private let bytes: [UInt8]
     private var offset = 0
@@ -23,7 +23,7 @@ package struct JSONParser {
     }
 
     /// Parses one JSON value that makes up all of `bytes`, surrounding whitespace aside.
-    package static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
+    public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
         var parser = JSONParser(bytes)
         return try parser.parseDocument()
     }
@@ -31,7 +31,7 @@ package struct JSONParser {
     /// Parses one JSON object that makes up all of `bytes`, as ``parse(_:)`` does, and also gives the value of
     /// each of its members as the exact bytes it has in `bytes` (for a repeated key, the last), so that an
     /// embedded document can be handed on byte for byte.
-    package static func parseObjectKeepingRawValues(_ bytes: [UInt8]) throws(SyntaxError)
+    public static func parseObjectKeepingRawValues(_ bytes: [UInt8]) throws(SyntaxError)
         -> (object: JSONValue, rawValues: [String: ArraySlice<UInt8>])
     {
         var parser = JSONParser(bytes)

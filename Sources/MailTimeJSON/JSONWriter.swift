@@ -1,42 +1,42 @@
 /// Writes compact JSON into a byte buffer.
-package struct JSONWriter {
+public struct JSONWriter {
     /// The JSON written so far.
-    package private(set) var bytes: [UInt8] = []
+    public private(set) var bytes: [UInt8] = []
     /// Whether the current object or array already has a member, so the next needs a comma.
     private var needsComma = false
 
-    package init() {}
+    public init() {}
 
-    package mutating func beginObject() {
+    public mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
-    package mutating func endObject() {
+    public mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
-    package mutating func beginArray() {
+    public mutating func beginArray() {
         separate()
         bytes.append(UInt8(ascii: "["))
         needsComma = false
     }
 
-    package mutating func endArray() {
+    public mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// Writes a member's key; the next write is its value.
-    package mutating func key(_ key: String) {
+    public mutating func key(_ key: String) {
         string(key)
         bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
-    package mutating func string(_ value: String) {
+    public mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         var value = value
@@ -65,19 +65,19 @@ package struct JSONWriter {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    package mutating func integer<Integer: BinaryInteger>(_ value: Integer) {
+    public mutating func integer<Integer: BinaryInteger>(_ value: Integer) {
         separate()
         bytes.append(contentsOf: Array(String(value).utf8))
         needsComma = true
     }
 
-    package mutating func bool(_ value: Bool) {
+    public mutating func bool(_ value: Bool) {
         separate()
         bytes.append(contentsOf: Array((value ? "true" : "false").utf8))
         needsComma = true
     }
 
-    package mutating func null() {
+    public mutating func null() {
         separate()
         bytes.append(contentsOf: Array("null".utf8))
         needsComma = true
