@@ -226,6 +226,24 @@ import Testing
         }
     }
 
+    @Test func anEventStreamCarriesQueueEvents() async throws {
+        try await ConnectionFixture.run { connection in
+            let hub = connection.hub
+            let events = connection.commands.queue.events
+            let feeding = Task { await hub.run(events) }
+            defer { feeding.cancel() }
+            _ = try await connection.lines(1)
+            try await connection.send(Self.auth + "EVENTS\r\n")
+            #expect(try await connection.lines(2)[1] == "OK EVENTS")
+            let id = try await connection.commands.send(BrokerCommandExecutorTests.email)
+            _ = try await connection.commands.reply("CANCEL \(id)")
+            let event = try await connection.lines(1)[0]
+            #expect(event.hasPrefix("EVENT {"))
+            #expect(event.contains(#""cancelled""#))
+            #expect(event.contains(id.description))
+        }
+    }
+
     @Test func anErrorCloses() async throws {
         try await ConnectionFixture.run { connection in
             _ = try await connection.lines(1)

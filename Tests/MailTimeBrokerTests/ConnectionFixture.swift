@@ -15,13 +15,16 @@ final class ConnectionFixture {
 
     let channel: NIOAsyncTestingChannel
     let commands: CommandFixture
+    /// Hands queue events to `EVENTS` subscribers once a test runs it.
+    let hub: EventHub
     /// The reads the connection let through to the channel.
     let readLog: ReadLog
     private var received = ""
 
-    private init(channel: NIOAsyncTestingChannel, commands: CommandFixture, readLog: ReadLog) {
+    private init(channel: NIOAsyncTestingChannel, commands: CommandFixture, hub: EventHub, readLog: ReadLog) {
         self.channel = channel
         self.commands = commands
+        self.hub = hub
         self.readLog = readLog
     }
 
@@ -55,7 +58,7 @@ final class ConnectionFixture {
                 ])
             }
             try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000)).get()
-            let fixture = ConnectionFixture(channel: channel, commands: commands, readLog: readLog)
+            let fixture = ConnectionFixture(channel: channel, commands: commands, hub: hub, readLog: readLog)
             try await fixture.fire(TLSUserEvent.handshakeCompleted(negotiatedProtocol: nil))
             try await body(fixture)
             _ = try? await channel.finish(acceptAlreadyClosed: true)
