@@ -54,7 +54,10 @@ import Testing
             return
         }
         #expect(closing.isEmpty)
-        guard case .wait = machine.lease(waiter: "w2", now: clock.now) else { Issue.record("no wait"); return }
+        guard case .wait = machine.lease(waiter: "w2", now: clock.now) else {
+            Issue.record("no wait")
+            return
+        }
         #expect(machine.usage.open == 2)
     }
 
@@ -70,8 +73,14 @@ import Testing
         #expect(given === a)
         #expect(!check)
         #expect(waiter == "w1")
-        guard case .handOver(_, "w2") = machine.release(a, now: clock.now) else { Issue.record("w2 not served"); return }
-        guard case .keepIdle = machine.release(a, now: clock.now) else { Issue.record("not idle"); return }
+        guard case .handOver(_, "w2") = machine.release(a, now: clock.now) else {
+            Issue.record("w2 not served")
+            return
+        }
+        guard case .keepIdle = machine.release(a, now: clock.now) else {
+            Issue.record("not idle")
+            return
+        }
         #expect(machine.usage == .init(open: 1, idle: 1))
     }
 
@@ -96,7 +105,10 @@ import Testing
         #expect(machine.idleConnections.map(\.name) == ["b", "a"])
         #expect(reused(&machine)?.0 === a)
         #expect(reused(&machine)?.0 === b)
-        guard case .wait = machine.lease(waiter: nil, now: clock.now) else { Issue.record("granted beyond the limit"); return }
+        guard case .wait = machine.lease(waiter: nil, now: clock.now) else {
+            Issue.record("granted beyond the limit")
+            return
+        }
     }
 
     @Test func anIdleConnectionOnTheCallersLoopComesFirst() {
@@ -138,11 +150,17 @@ import Testing
         _ = machine.release(a, now: clock.now)
         _ = reused(&machine)
         _ = machine.lease(waiter: "w", now: clock.now)
-        guard case .close(let closed, grantingNewTo: "w"?) = machine.discard(a) else { Issue.record("not closed"); return }
+        guard case .close(let closed, grantingNewTo: "w"?) = machine.discard(a) else {
+            Issue.record("not closed")
+            return
+        }
         #expect(closed === a)
         #expect(machine.usage.open == 1)
         // Its other user finds it gone.
-        guard case .none = machine.discard(a) else { Issue.record("discarded twice"); return }
+        guard case .none = machine.discard(a) else {
+            Issue.record("discarded twice")
+            return
+        }
     }
 
     @Test func aConnectionTheServerClosedWhileIdleIsNotReused() {
@@ -188,24 +206,39 @@ import Testing
         #expect(reused(&machine)?.0 === local)
         #expect(reused(&machine)?.0 === a)
         // Each has two senders now.
-        guard case .wait = machine.lease(waiter: nil, now: clock.now) else { Issue.record("a third sender shared"); return }
+        guard case .wait = machine.lease(waiter: nil, now: clock.now) else {
+            Issue.record("a third sender shared")
+            return
+        }
         // One sender finishing keeps it in use for the other, and shareable again.
-        guard case .none = machine.release(a, now: clock.now) else { Issue.record("a shared connection went idle"); return }
+        guard case .none = machine.release(a, now: clock.now) else {
+            Issue.record("a shared connection went idle")
+            return
+        }
         #expect(reused(&machine)?.0 === a)
     }
 
     @Test func oneSenderPerConnectionNeverShares() {
         var machine = machine(maximumConnections: 1, sendersPerConnection: 1)
         _ = open(&machine, "a")
-        guard case .wait = machine.lease(waiter: nil, now: clock.now) else { Issue.record("shared"); return }
+        guard case .wait = machine.lease(waiter: nil, now: clock.now) else {
+            Issue.record("shared")
+            return
+        }
     }
 
     @Test func aClosedConnectionIsNotShared() {
         var machine = machine(maximumConnections: 1, sendersPerConnection: 2)
         let a = open(&machine, "a")
         a.isOpen = false
-        guard case .wait = machine.lease(waiter: nil, now: clock.now) else { Issue.record("shared a closed connection"); return }
-        guard case .close(_, grantingNewTo: nil) = machine.release(a, now: clock.now) else { Issue.record("kept"); return }
+        guard case .wait = machine.lease(waiter: nil, now: clock.now) else {
+            Issue.record("shared a closed connection")
+            return
+        }
+        guard case .close(_, grantingNewTo: nil) = machine.release(a, now: clock.now) else {
+            Issue.record("kept")
+            return
+        }
         #expect(machine.usage.open == 0)
     }
 
@@ -279,9 +312,15 @@ import Testing
         #expect(closing.map(\.name) == ["a"])
         #expect(waiters.isEmpty)
         #expect(machine.usage == .init(open: 1, idle: 0))
-        guard case .refuse = machine.lease(waiter: "w", now: clock.now) else { Issue.record("granted after shutdown"); return }
+        guard case .refuse = machine.lease(waiter: "w", now: clock.now) else {
+            Issue.record("granted after shutdown")
+            return
+        }
         // Connections in use close when given back.
-        guard case .close(let closed, grantingNewTo: nil) = machine.release(b, now: clock.now) else { Issue.record("kept"); return }
+        guard case .close(let closed, grantingNewTo: nil) = machine.release(b, now: clock.now) else {
+            Issue.record("kept")
+            return
+        }
         #expect(closed === b)
         #expect(machine.usage.open == 0)
     }
@@ -295,7 +334,10 @@ import Testing
         #expect(closing.isEmpty)
         #expect(waiters == ["w1", "w2"])
         // No waiter is left to hand the connection to.
-        guard case .close(_, grantingNewTo: nil) = machine.release(a, now: clock.now) else { Issue.record("kept"); return }
+        guard case .close(_, grantingNewTo: nil) = machine.release(a, now: clock.now) else {
+            Issue.record("kept")
+            return
+        }
     }
 
     @Test func aSharedConnectionClosesAfterItsLastSenderAtShutdown() {
@@ -303,8 +345,14 @@ import Testing
         let a = open(&machine, "a")
         _ = reused(&machine)
         _ = machine.shutdown()
-        guard case .none = machine.release(a, now: clock.now) else { Issue.record("closed under its other sender"); return }
-        guard case .close = machine.release(a, now: clock.now) else { Issue.record("not closed"); return }
+        guard case .none = machine.release(a, now: clock.now) else {
+            Issue.record("closed under its other sender")
+            return
+        }
+        guard case .close = machine.release(a, now: clock.now) else {
+            Issue.record("not closed")
+            return
+        }
         #expect(machine.usage.open == 0)
     }
 }
