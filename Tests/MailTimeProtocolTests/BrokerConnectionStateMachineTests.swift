@@ -152,6 +152,22 @@ import Testing
         #expect(machine.handshakeCompleted(admitted: true) == .greet)
     }
 
+    @Test func aDrainingConnectionOverTheLimitIsRefusedAndClosed() {
+        var machine = BrokerConnectionStateMachine(maximumInFlight: 2)
+        _ = machine.reserveReplies(1)
+        #expect(machine.shutdownRequested() == nil)
+        #expect(machine.handshakeCompleted(admitted: false) == .refuseAndClose)
+        #expect(machine.state == .closed)
+    }
+
+    @Test func aDrainingConnectionStillStreamsEvents() {
+        var machine = BrokerConnectionStateMachine(maximumInFlight: 2)
+        machine.eventsStarted()
+        _ = machine.reserveReplies(1)
+        #expect(machine.shutdownRequested() == nil)
+        #expect(machine.eventArrived() == .write(lostBefore: 0))
+    }
+
     // MARK: Idleness and errors
 
     @Test func anIdleConnectionClosesOnlyWithNothingInFlight() {
