@@ -209,6 +209,12 @@ let package = Package(
             name: "MailTimeBrokerTests",
             dependencies: [
                 "MailTimeBroker",
+                "MailTimeMessage",
+                "MailTimeProtocol",
+                "MailTimeQueue",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -5,8 +5,8 @@ import MailTimeTLS
 import NIOCore
 import NIOTLS
 
-/// One client connection: feeds frames to the session state machine and carries out its actions.
-/// Replies leave in request order; past `maximumInFlight` unanswered requests it stops reading.
+/// One client connection: feeds frames to the session state machine, the connection's life to
+/// ``BrokerConnectionStateMachine``, and carries out their actions.
 final class BrokerConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = BrokerFrame
     typealias OutboundIn = ByteBuffer
@@ -19,25 +19,16 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
     private let authenticator: TokenAuthenticator
     private let hub: EventHub
     private let greeting: BrokerReply
-    private let maximumInFlight: Int
     private let admitted: Bool
     private var logger: Logger
 
     private var session = BrokerSessionStateMachine()
-    private var replies = ReplySequencer()
+    private var connection: BrokerConnectionStateMachine
     private var context: ChannelHandlerContext?
     private var peer = "unknown"
-    private var readWithheld = false
-    private var isClosing = false
-    private var isDraining = false
     private var subscription: Int?
-    private var unwrittenEvents = 0
-    private var lostEvents = 0
     private var flushScheduled = false
     private var pendingOutput: ByteBuffer?
-
-    /// The most events waiting to be written to a slow subscriber before the oldest are dropped.
-    static let eventBacklogLimit = 10_000
 
     init(
         executor: BrokerCommandExecutor,
@@ -52,7 +43,7 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
         self.authenticator = authenticator
         self.hub = hub
         self.greeting = greeting
-        self.maximumInFlight = maximumInFlight
+        self.connection = BrokerConnectionStateMachine(maximumInFlight: maximumInFlight)
         self.admitted = admitted
         self.logger = logger
     }
@@ -73,40 +64,41 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case TLSUserEvent.handshakeCompleted = event {
-            if admitted {
-                send([(greeting, false)])
-            } else {
+            switch connection.handshakeCompleted(admitted: admitted) {
+            case .greet:
+                write([greeting])
+            case .refuseAndClose:
                 let error = ProtocolError(.tooManyConnections, "the broker has too many connections; try again later")
-                send([(.error(error), true)])
+                writeAndClose([.error(error)])
+            case nil:
+                break
             }
         } else if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            if replies.unanswered == 0, subscription == nil {
+            if connection.idleTimeoutReached() == .close {
                 logger.debug("closing an idle connection")
                 close(context)
             }
         } else if event is ShutdownEvent {
-            drain(context)
+            if connection.shutdownRequested() == .close { close(context) }
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !isClosing, !isDraining else { return }
+        guard connection.acceptsRequests else { return }
         perform(session.received(unwrapInboundIn(data)), context: context)
-        updateReading(context)
     }
 
     func read(context: ChannelHandlerContext) {
-        if replies.unanswered >= maximumInFlight || isDraining {
-            readWithheld = true
-        } else {
-            context.read()
+        switch connection.read() {
+        case .read: context.read()
+        case .withhold: break
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("connection error", metadata: ["error": "\(error)"])
-        close(context)
+        if connection.errorCaught() == .close { close(context) }
     }
 
     private func perform(_ action: BrokerSessionStateMachine.Action, context: ChannelHandlerContext) {
@@ -114,29 +106,26 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
         case .ignore:
             return
         case .reply(let reply):
-            send(replies.fill(replies.reserve(), with: reply))
+            replyReady(reply, at: connection.reserveReply())
         case .replyAndClose(let reply):
-            send(replies.fill(replies.reserve(), with: reply, closeAfter: true))
+            replyReady(reply, at: connection.reserveReply(), closeAfter: true)
         case .delayReplyAndClose(let reply):
-            let place = replies.reserve()
+            let place = connection.reserveReply()
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
             context.eventLoop.scheduleTask(in: .seconds(1)) {
-                bound.value.send(bound.value.replies.fill(place, with: reply, closeAfter: true))
+                bound.value.replyReady(reply, at: place, closeAfter: true)
             }
         case .verify(let token):
             perform(session.tokenVerified(authenticator.role(of: token)), context: context)
         case .execute(let command, _):
-            let place = replies.reserve()
+            let place = connection.reserveReply()
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
             executor.execute(command, peer: peer) { reply in
-                bound.eventLoop.execute {
-                    let handler = bound.value
-                    handler.send(handler.replies.fill(place, with: reply))
-                    if let context = handler.context { handler.updateReading(context) }
-                }
+                bound.eventLoop.execute { bound.value.replyReady(reply, at: place) }
             }
         case .startEvents:
-            send(replies.fill(replies.reserve(), with: .ok("EVENTS")))
+            replyReady(.ok("EVENTS"), at: connection.reserveReply())
+            connection.eventsStarted()
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
             subscription = hub.subscribe { event in
                 bound.eventLoop.execute { bound.value.deliver(event) }
@@ -144,22 +133,39 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Writes replies that are ready; closes after one that asks for it, or after the last one
-    /// when draining for shutdown.
-    private func send(_ ready: [(reply: BrokerReply, closeAfter: Bool)]) {
-        guard let context, !ready.isEmpty, !isClosing else { return }
+    /// Hands the reply for `place` to the connection's state machine and writes what it lets out.
+    private func replyReady(_ reply: BrokerReply, at place: Int, closeAfter: Bool = false) {
+        switch connection.replyReady(reply, at: place, closeAfter: closeAfter) {
+        case .write(let replies):
+            write(replies)
+        case .writeAndResumeReading(let replies):
+            write(replies)
+            context?.read()
+        case .writeAndClose(let replies):
+            writeAndClose(replies)
+        case nil:
+            break
+        }
+    }
+
+    /// Adds replies to this event-loop turn's output.
+    private func write(_ replies: [BrokerReply]) {
+        guard let context else { return }
         var buffer = pendingOutput ?? context.channel.allocator.buffer(capacity: 256)
         pendingOutput = nil
-        for (reply, _) in ready { reply.write(into: &buffer) }
-        let closeAfter = ready.last!.closeAfter || (isDraining && replies.unanswered == 0)
-        if closeAfter {
-            isClosing = true
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
-            return
-        }
+        for reply in replies { reply.write(into: &buffer) }
         pendingOutput = buffer
         scheduleFlush(context)
+    }
+
+    /// Writes this turn's output and `replies` at once, then closes the connection.
+    private func writeAndClose(_ replies: [BrokerReply]) {
+        guard let context else { return }
+        var buffer = pendingOutput ?? context.channel.allocator.buffer(capacity: 256)
+        pendingOutput = nil
+        for reply in replies { reply.write(into: &buffer) }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     /// Writes the replies gathered in this event-loop turn at its end, in one TLS record and one
@@ -171,44 +177,25 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
         context.eventLoop.execute {
             let handler = bound.value
             handler.flushScheduled = false
-            guard let context = handler.context, let output = handler.pendingOutput, !handler.isClosing else { return }
+            guard let context = handler.context, let output = handler.pendingOutput, handler.connection.state != .closed else { return }
             handler.pendingOutput = nil
             context.writeAndFlush(handler.wrapOutboundOut(output), promise: nil)
         }
     }
 
     private func deliver(_ event: QueueEvent) {
-        guard let context, !isClosing else { return }
-        guard unwrittenEvents < Self.eventBacklogLimit else {
-            lostEvents += 1
-            return
-        }
+        guard let context, case .write(let lost) = connection.eventArrived() else { return }
         var buffer = context.channel.allocator.buffer(capacity: 512)
-        if lostEvents > 0 {
-            buffer.writeString(#"EVENT {"event":"overflow","lost":\#(lostEvents)}"# + "\r\n")
-            lostEvents = 0
+        if lost > 0 {
+            buffer.writeString(#"EVENT {"event":"overflow","lost":\#(lost)}"# + "\r\n")
         }
         buffer.writeString("EVENT " + JobJSON.text(event) + "\r\n")
-        unwrittenEvents += 1
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in bound.value.unwrittenEvents -= 1 }
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in bound.value.connection.eventWritten() }
     }
 
-    private func updateReading(_ context: ChannelHandlerContext) {
-        if readWithheld, replies.unanswered < maximumInFlight, !isDraining {
-            readWithheld = false
-            context.read()
-        }
-    }
-
-    private func drain(_ context: ChannelHandlerContext) {
-        isDraining = true
-        if replies.unanswered == 0 { close(context) }
-    }
-
+    /// Writes what this turn gathered, then closes.
     private func close(_ context: ChannelHandlerContext) {
-        guard !isClosing else { return }
-        isClosing = true
         if let output = pendingOutput {
             pendingOutput = nil
             context.write(wrapOutboundOut(output), promise: nil)

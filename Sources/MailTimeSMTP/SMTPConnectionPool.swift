@@ -19,6 +19,9 @@ import Synchronization
 /// A caller running on one of the pool's event loops (see ``EventLoopTaskExecutor``) is given a
 /// connection on that loop when one is free, and new connections open on the caller's loop, so
 /// that its sends complete without a thread hop.
+///
+/// These decisions are ``SMTPConnectionPoolStateMachine``'s; the pool reads the clock, runs the
+/// sweep timer and does the I/O.
 public final class SMTPConnectionPool: Sendable {
     /// How the pool manages its connections.
     public struct Configuration: Hashable, Sendable {
@@ -62,39 +65,8 @@ public final class SMTPConnectionPool: Sendable {
         }
     }
 
-    struct IdleConnection {
-        var connection: SMTPConnection
-        var since: ContinuousClock.Instant
-    }
-
-    /// What a waiting caller is given: a connection to reuse, or leave to open one.
-    enum Grant {
-        case connection(IdleConnection)
-        case newConnection
-    }
-
-    struct State {
-        var idle: [IdleConnection] = []
-        /// How many callers use each connection in use.
-        var users: [ObjectIdentifier: Int] = [:]
-        /// Connections in use by one caller that a second may share.
-        var shareable: [SMTPConnection] = []
-        var open = 0
-        var waiters: [CheckedContinuation<Grant, any Error>] = []
-        var isShutDown = false
-        var isSweepScheduled = false
-
-        /// Records how many callers use `connection`; one with a single caller may take a second when sharing.
-        mutating func setUsers(_ count: Int, of connection: SMTPConnection, sharing: Bool) {
-            users[ObjectIdentifier(connection)] = count == 0 ? nil : count
-            let isShareable = sharing && count == 1
-            if let index = shareable.firstIndex(where: { $0 === connection }) {
-                if !isShareable { shareable.remove(at: index) }
-            } else if isShareable {
-                shareable.append(connection)
-            }
-        }
-    }
+    typealias Grant = SMTPConnectionPoolGrant<SMTPConnection>
+    typealias StateMachine = SMTPConnectionPoolStateMachine<SMTPConnection, CheckedContinuation<Grant, any Error>>
 
     public let client: SMTPClientConfiguration
     public let configuration: Configuration
@@ -102,7 +74,7 @@ public final class SMTPConnectionPool: Sendable {
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     /// Internal (not private) so that tests can see which connections are idle.
-    let state = Mutex(State())
+    let state: Mutex<StateMachine>
 
     public init(
         client: SMTPClientConfiguration,
@@ -114,6 +86,7 @@ public final class SMTPConnectionPool: Sendable {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
+        self.state = Mutex(StateMachine(configuration: configuration))
         if client.tlsPolicy == .none {
             self.tlsContext = nil
         } else {
@@ -127,7 +100,7 @@ public final class SMTPConnectionPool: Sendable {
 
     /// The connections open now.
     public var usage: Usage {
-        state.withLock { Usage(open: $0.open, idle: $0.idle.count) }
+        state.withLock { $0.usage }
     }
 
     /// Sends `message` on a pooled connection; see ``SMTPConnection/send(_:envelope:)``.
@@ -162,17 +135,12 @@ public final class SMTPConnectionPool: Sendable {
 
     /// Closes the idle connections and refuses new sends; sends in flight finish.
     public func shutdown() async {
-        let (idle, waiters) = state.withLock { state in
-            state.isShutDown = true
-            defer { state.idle = []; state.waiters = [] }
-            state.open -= state.idle.count
-            return (state.idle, state.waiters)
-        }
+        let (idle, waiters) = state.withLock { $0.shutdown() }
         for waiter in waiters {
             waiter.resume(throwing: SMTPError(.connectionUnusable, "the connection pool is shut down"))
         }
-        for entry in idle {
-            await entry.connection.close()
+        for connection in idle {
+            await connection.close()
         }
     }
 
@@ -181,36 +149,33 @@ public final class SMTPConnectionPool: Sendable {
     /// A connection, and whether it was used before (or is shared).
     private func lease() async throws(SMTPError) -> (SMTPConnection, isReused: Bool) {
         while true {
-            let grant = try await grant()
-            switch grant {
-            case .newConnection:
+            switch try await grant() {
+            case .openNew:
                 let connection: SMTPConnection
                 do {
                     connection = try await SMTPConnection.connect(
                         configuration: client, tlsContext: tlsContext, eventLoopGroup: callersLoop ?? eventLoopGroup, logger: logger
                     )
                 } catch {
-                    discard(nil)
+                    state.withLock { $0.connectFailed() }?.resume(returning: .openNew)
                     throw error
                 }
-                state.withLock { $0.setUsers(1, of: connection, sharing: isSharing) }
+                state.withLock { $0.connected(connection) }
                 return (connection, false)
-            case .connection(let entry):
-                if ContinuousClock.now - entry.since >= configuration.livenessCheckAfter {
+            case .use(let connection, let checkLiveness):
+                if checkLiveness {
                     do {
-                        try await entry.connection.checkLiveness()
+                        try await connection.checkLiveness()
                     } catch {
                         logger.debug("SMTP connection failed its liveness check", metadata: ["smtp.error": "\(error)"])
-                        discard(entry.connection)
+                        perform(state.withLock { $0.discard(connection) }, for: connection)
                         continue
                     }
                 }
-                return (entry.connection, true)
+                return (connection, true)
             }
         }
     }
-
-    private var isSharing: Bool { configuration.sendersPerConnection > 1 }
 
     /// The pool's event loop the caller runs on, if any.
     private var callersLoop: (any EventLoop)? {
@@ -236,136 +201,55 @@ public final class SMTPConnectionPool: Sendable {
     /// connection given back.
     private func immediateGrant(orWaitWith waiter: CheckedContinuation<Grant, any Error>?) -> Result<Grant, SMTPError>? {
         let now = ContinuousClock.now
-        var stale: [SMTPConnection] = []
-        let immediate: Result<Grant, SMTPError>? = state.withLock { state in
-            guard !state.isShutDown else {
-                return .failure(SMTPError(.connectionUnusable, "the connection pool is shut down"))
-            }
-            // The most recently used idle connection on the caller's loop, else the most recently used one.
-            if let local = state.idle.lastIndex(where: { $0.connection.channel.eventLoop.inEventLoop }) {
-                state.idle.swapAt(local, state.idle.count - 1)
-            }
-            while let entry = state.idle.popLast() {
-                if isReusable(entry.connection, at: now) {
-                    state.setUsers(1, of: entry.connection, sharing: isSharing)
-                    return .success(.connection(entry))
-                }
-                state.open -= 1
-                stale.append(entry.connection)
-            }
-            if state.open < configuration.maximumConnections {
-                state.open += 1
-                return .success(.newConnection)
-            }
-            if let local = state.shareable.firstIndex(where: { $0.channel.eventLoop.inEventLoop }) {
-                state.shareable.swapAt(local, 0)
-            }
-            while let shared = state.shareable.first {
-                if isReusable(shared, at: now) {
-                    state.setUsers(2, of: shared, sharing: isSharing)
-                    return .success(.connection(IdleConnection(connection: shared, since: now)))
-                }
-                // Its user gives it up when its send ends.
-                state.shareable.removeFirst()
-            }
-            if let waiter { state.waiters.append(waiter) }
+        let action = state.withLock { $0.lease(waiter: waiter, now: now) }
+        switch action {
+        case .refuse:
+            return .failure(SMTPError(.connectionUnusable, "the connection pool is shut down"))
+        case .grant(let grant, let closing):
+            close(closing)
+            return .success(grant)
+        case .wait(let closing):
+            close(closing)
             return nil
         }
-        for connection in stale { Task { await connection.close() } }
-        return immediate
-    }
-
-    private func isReusable(_ connection: SMTPConnection, at now: ContinuousClock.Instant) -> Bool {
-        connection.isOpen && now - connection.establishedAt < configuration.maximumReuseTime
     }
 
     /// Takes a connection back after a send: to the next waiter, to the idle list, or closed.
     private func release(_ connection: SMTPConnection) {
         let now = ContinuousClock.now
-        guard isReusable(connection, at: now) else {
-            discard(connection)
-            return
-        }
-        let entry = IdleConnection(connection: connection, since: now)
-        enum Next { case waiter(CheckedContinuation<Grant, any Error>), idle, close, stillInUse }
-        let next: Next = state.withLock { state in
-            let remaining = max(0, (state.users[ObjectIdentifier(connection)] ?? 1) - 1)
-            if state.isShutDown {
-                state.setUsers(remaining, of: connection, sharing: false)
-                guard remaining == 0 else { return .stillInUse }
-                state.open -= 1
-                return .close
-            }
-            if !state.waiters.isEmpty {
-                state.setUsers(remaining + 1, of: connection, sharing: isSharing)
-                return .waiter(state.waiters.removeFirst())
-            }
-            state.setUsers(remaining, of: connection, sharing: isSharing)
-            guard remaining == 0 else { return .stillInUse }
-            state.idle.append(entry)
-            return .idle
-        }
-        switch next {
-        case .waiter(let waiter): waiter.resume(returning: .connection(entry))
-        case .idle: scheduleIdleClose(entry)
-        case .close: Task { await connection.close() }
-        case .stillInUse: break
+        perform(state.withLock { $0.release(connection, now: now) }, for: connection)
+    }
+
+    /// Carries out what the state machine decided for `connection`.
+    private func perform(_ action: StateMachine.ReleaseAction, for connection: SMTPConnection) {
+        switch action {
+        case .none:
+            break
+        case .keepIdle(let sweepAfter):
+            if let sweepAfter { scheduleSweep(after: sweepAfter, on: connection.channel.eventLoop) }
+        case .handOver(let grant, let waiter):
+            waiter.resume(returning: grant)
+        case .close(let closing, let waiter):
+            close([closing])
+            waiter?.resume(returning: .openNew)
         }
     }
 
-    /// Forgets a connection that failed or aged out (once, whichever of its users comes first),
-    /// and lets a waiter open a new one.
-    private func discard(_ connection: SMTPConnection?) {
-        let (isKnown, waiter): (Bool, CheckedContinuation<Grant, any Error>?) = state.withLock { state in
-            if let connection {
-                guard state.users[ObjectIdentifier(connection)] != nil else { return (false, nil) }
-                state.setUsers(0, of: connection, sharing: isSharing)
-            }
-            if !state.waiters.isEmpty && !state.isShutDown {
-                return (true, state.waiters.removeFirst())
-            }
-            state.open -= 1
-            return (true, nil)
-        }
-        guard isKnown else { return }
-        if let connection { Task { await connection.close() } }
-        waiter?.resume(returning: .newConnection)
+    private func close(_ connections: [SMTPConnection]) {
+        for connection in connections { Task { await connection.close() } }
     }
 
-    /// Makes sure a sweep will close the connections left idle too long. One timer serves the
-    /// whole pool (scheduling one per release would cost more than the sends).
-    private func scheduleIdleClose(_ entry: IdleConnection) {
-        let needsSweep = state.withLock { state in
-            defer { state.isSweepScheduled = true }
-            return !state.isSweepScheduled
-        }
-        if needsSweep {
-            scheduleSweep(after: configuration.idleTimeout, on: entry.connection.channel.eventLoop)
-        }
-    }
-
+    /// Closes the connections left idle too long, then sweeps again while any is idle. One timer
+    /// serves the whole pool (scheduling one per release would cost more than the sends).
     private func scheduleSweep(after delay: Duration, on eventLoop: any EventLoop) {
         eventLoop.scheduleTask(in: TimeAmount(delay)) { [weak self] in
             guard let self else { return }
             let now = ContinuousClock.now
-            let (expired, nextDue) = self.state.withLock { state -> ([SMTPConnection], Duration?) in
-                let limit = self.configuration.idleTimeout
-                let expired = state.idle.filter { now - $0.since >= limit }.map(\.connection)
-                state.idle.removeAll { now - $0.since >= limit }
-                state.open -= expired.count
-                guard let oldest = state.idle.map(\.since).min() else {
-                    state.isSweepScheduled = false
-                    return (expired, nil)
-                }
-                return (expired, limit - (now - oldest))
-            }
-            for connection in expired {
-                Task { await connection.close() }
-            }
-            if let nextDue {
-                self.scheduleSweep(after: max(nextDue, .milliseconds(1)), on: eventLoop)
+            let sweep = self.state.withLock { $0.sweep(now: now) }
+            self.close(sweep.closing)
+            if let next = sweep.nextSweepAfter {
+                self.scheduleSweep(after: next, on: eventLoop)
             }
         }
     }
 }
-

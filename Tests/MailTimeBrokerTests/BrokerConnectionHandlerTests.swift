@@ -1,0 +1,256 @@
+@testable import MailTimeBroker
+import MailTimeProtocol
+import MailTimeQueue
+import NIOCore
+import NIOEmbedded
+import Testing
+
+/// The connection handler on a testing channel: what protocol.md promises about pipelining
+/// (section 3), the session (section 4) and the errors that close a connection (sections 2 and 6).
+@Suite struct BrokerConnectionHandlerTests {
+    private static let auth = "AUTH \(ConnectionFixture.adminToken)\r\n"
+
+    @Test func greetsAfterTheHandshake() async throws {
+        try await ConnectionFixture.run { connection in
+            #expect(try await connection.lines(1) == [ConnectionFixture.greeting.line])
+            try await connection.send("PING\r\n")
+            #expect(try await connection.lines(1) == ["OK PONG"])
+        }
+    }
+
+    @Test func aConnectionOverTheLimitIsRefusedAndClosed() async throws {
+        try await ConnectionFixture.run(admitted: false) { connection in
+            let lines = try await connection.lines(1)
+            #expect(lines.first?.hasPrefix("ERR TOO_MANY_CONNECTIONS") == true)
+            #expect(try await connection.closes())
+        }
+    }
+
+    @Test func pipelinedRepliesComeInRequestOrder() async throws {
+        try await ConnectionFixture.run { connection in
+            _ = try await connection.lines(1)
+            // PING is answered at once and SEND once the queue has stored the email: PING's
+            // replies still wait for the SENDs before them.
+            var requests = Self.auth
+            for index in 0..<10 { requests += ConnectionFixture.sendRequest("\(index)") + "PING\r\n" }
+            try await connection.send(requests)
+            let lines = try await connection.lines(21)
+            #expect(lines[0] == "OK admin")
+            var ids: [JobID] = []
+            for index in 0..<10 {
+                let sent = lines[1 + 2 * index]
+                #expect(sent.hasPrefix("OK "))
+                ids += [JobID(String(sent.dropFirst(3)))].compactMap { $0 }
+                #expect(lines[2 + 2 * index] == "OK PONG")
+            }
+            #expect(ids.count == 10)
+            // Each id is the email sent in its place.
+            for (index, id) in ids.enumerated() {
+                let payload = try await connection.commands.queue.run(.payload(of: id))
+                #expect(String(decoding: payload, as: UTF8.self).contains(#""text":"\#(index)""#))
+            }
+        }
+    }
+
+    @Test func readingPausesPastMaximumInFlightAndResumes() async throws {
+        try await ConnectionFixture.run(maximumInFlight: 2) { connection in
+            _ = try await connection.lines(1)
+            try await connection.send(Self.auth)
+            #expect(try await connection.lines(1) == ["OK admin"])
+            let readsBefore = connection.reads
+            // Two SENDs and a read request in one event-loop turn: the queue cannot answer in between.
+            let log = connection.readLog
+            let readsWhileFull = try await connection.onEventLoop { channel in
+                channel.pipeline.fireChannelRead(ByteBuffer(string: ConnectionFixture.sendRequest() + ConnectionFixture.sendRequest()))
+                channel.pipeline.read()
+                return log.reads
+            }
+            #expect(readsWhileFull == readsBefore)
+            let lines = try await connection.lines(2)
+            #expect(lines.allSatisfy { $0.hasPrefix("OK ") })
+            // The first reply freed a place: reading resumed once.
+            #expect(connection.reads == readsBefore + 1)
+            // Below the limit, a read goes through at once.
+            try await connection.onEventLoop { channel in channel.pipeline.read() }
+            #expect(connection.reads == readsBefore + 2)
+        }
+    }
+
+    @Test func belowMaximumInFlightReadsGoThrough() async throws {
+        try await ConnectionFixture.run(maximumInFlight: 3) { connection in
+            _ = try await connection.lines(1)
+            let readsBefore = connection.reads
+            try await connection.onEventLoop { channel in
+                channel.pipeline.fireChannelRead(ByteBuffer(string: Self.auth + ConnectionFixture.sendRequest() + ConnectionFixture.sendRequest()))
+                channel.pipeline.read()
+            }
+            #expect(connection.reads == readsBefore + 1)
+            _ = try await connection.lines(3)
+        }
+    }
+
+    @Test func shutdownAnswersWhatIsInFlightThenCloses() async throws {
+        try await ConnectionFixture.run { connection in
+            _ = try await connection.lines(1)
+            try await connection.send(Self.auth)
+            _ = try await connection.lines(1)
+            let readsBefore = connection.reads
+            try await connection.onEventLoop { channel in
+                channel.pipeline.fireChannelRead(ByteBuffer(string: ConnectionFixture.sendRequest() + ConnectionFixture.sendRequest()))
+                channel.pipeline.fireUserInboundEventTriggered(BrokerConnectionHandler.ShutdownEvent())
+                // Requests after the shutdown began are not read, nor answered.
+                channel.pipeline.fireChannelRead(ByteBuffer(string: "PING\r\n"))
+                channel.pipeline.read()
+            }
+            #expect(connection.reads == readsBefore)
+            let lines = try await connection.lines(2)
+            #expect(lines.allSatisfy { $0.hasPrefix("OK ") && $0 != "OK PONG" })
+            #expect(try await connection.closes())
+            #expect(try await connection.unreadOutput() == "")
+            let stats = try await connection.commands.queue.run(.stats())
+            #expect(stats.counts[.ready] == 2)
+        }
+    }
+
+    @Test func shutdownWithNothingInFlightClosesAtOnce() async throws {
+        try await ConnectionFixture.run { connection in
+            _ = try await connection.lines(1)
+            try await connection.fire(BrokerConnectionHandler.ShutdownEvent())
+            #expect(try await connection.closes())
+        }
+    }
+
+    @Test func quitRepliesAfterEarlierRequestsThenCloses() async throws {
+        try await ConnectionFixture.run { connection in
+            _ = try await connection.lines(1)
+            try await connection.send(Self.auth + ConnectionFixture.sendRequest() + "QUIT\r\nPING\r\n")
+            let lines = try await connection.lines(3)
+            #expect(lines[0] == "OK admin")
+            #expect(lines[1].hasPrefix("OK ") && lines[1] != "OK BYE")
+            #expect(lines[2] == "OK BYE")
+            #expect(try await connection.closes())
+            #expect(try await connection.unreadOutput() == "")
+        }
+    }
+
+    @Test func aLineTooLongIsAnsweredAndCloses() async throws {
+        try await ConnectionFixture.run(maximumLineLength: 64) { connection in
+            _ = try await connection.lines(1)
+            try await connection.send("PING\r\n" + String(repeating: "x", count: 100) + "\r\nPING\r\n")
+            let lines = try await connection.lines(2)
+            #expect(lines[0] == "OK PONG")
+            #expect(lines[1].hasPrefix("ERR LINE_TOO_LONG"))
+            #expect(try await connection.closes())
+        }
+    }
+
+    @Test func aPayloadWithoutCRLFIsAnsweredAndCloses() async throws {
+        try await ConnectionFixture.run { connection in
+            _ = try await connection.lines(1)
+            try await connection.send(Self.auth + "SEND 2\r\nabXYPING\r\n")
+            let lines = try await connection.lines(2)
+            #expect(lines[1].hasPrefix("ERR EXPECTED_CRLF"))
+            #expect(try await connection.closes())
+        }
+    }
+
+    @Test func anOversizedPayloadIsRefusedAndTheConnectionGoesOn() async throws {
+        try await ConnectionFixture.run(maximumPayloadSize: 10) { connection in
+            _ = try await connection.lines(1)
+            try await connection.send(Self.auth + "SEND 20\r\n" + String(repeating: "y", count: 20) + "\r\nPING\r\n")
+            let lines = try await connection.lines(3)
+            #expect(lines[1].hasPrefix("ERR EMAIL_TOO_LARGE"))
+            #expect(lines[2] == "OK PONG")
+            #expect(connection.channel.isActive)
+        }
+    }
+
+    @Test func commandsBeforeAuthAreRefusedButTheConnectionStays() async throws {
+        try await ConnectionFixture.run { connection in
+            _ = try await connection.lines(1)
+            try await connection.send("STATS\r\nBOGUS\r\n")
+            let lines = try await connection.lines(2)
+            #expect(lines[0].hasPrefix("ERR AUTH_REQUIRED"))
+            #expect(lines[1].hasPrefix("ERR "))
+            #expect(connection.channel.isActive)
+        }
+    }
+
+    @Test func theThirdFailedAuthIsAnsweredAfterASecondAndCloses() async throws {
+        try await ConnectionFixture.run { connection in
+            _ = try await connection.lines(1)
+            try await connection.send("AUTH wrong\r\nAUTH wrong\r\nAUTH wrong\r\nPING\r\n")
+            let first = try await connection.lines(2)
+            #expect(first.allSatisfy { $0.hasPrefix("ERR AUTH_FAILED") })
+            // The third reply waits a second; the PING behind it is never answered.
+            await connection.channel.testingEventLoop.advanceTime(by: .milliseconds(999))
+            #expect(try await connection.unreadOutput() == "")
+            #expect(connection.channel.isActive)
+            await connection.channel.testingEventLoop.advanceTime(by: .milliseconds(1))
+            let third = try await connection.lines(1)
+            #expect(third[0].hasPrefix("ERR AUTH_FAILED"))
+            #expect(try await connection.closes())
+            #expect(try await connection.unreadOutput() == "")
+        }
+    }
+
+    @Test func anIdleConnectionClosesOnlyWithNothingInFlight() async throws {
+        try await ConnectionFixture.run { connection in
+            _ = try await connection.lines(1)
+            try await connection.send(Self.auth)
+            _ = try await connection.lines(1)
+            // A reply in flight keeps it open.
+            try await connection.onEventLoop { channel in
+                channel.pipeline.fireChannelRead(ByteBuffer(string: ConnectionFixture.sendRequest()))
+                channel.pipeline.fireUserInboundEventTriggered(IdleStateHandler.IdleStateEvent.read)
+            }
+            #expect(connection.channel.isActive)
+            _ = try await connection.lines(1)
+            try await connection.fire(IdleStateHandler.IdleStateEvent.read)
+            #expect(try await connection.closes())
+        }
+    }
+
+    @Test func anEventStreamIsNotClosedForIdleness() async throws {
+        try await ConnectionFixture.run { connection in
+            _ = try await connection.lines(1)
+            try await connection.send(Self.auth + "EVENTS\r\nSTATS\r\n")
+            let lines = try await connection.lines(3)
+            #expect(lines[1] == "OK EVENTS")
+            #expect(lines[2].hasPrefix("ERR EVENTS_ONLY"))
+            try await connection.fire(IdleStateHandler.IdleStateEvent.read)
+            #expect(connection.channel.isActive)
+            try await connection.send("QUIT\r\n")
+            #expect(try await connection.lines(1) == ["OK BYE"])
+            #expect(try await connection.closes())
+        }
+    }
+
+    @Test func anEventStreamCarriesQueueEvents() async throws {
+        try await ConnectionFixture.run { connection in
+            let hub = connection.hub
+            let events = connection.commands.queue.events
+            let feeding = Task { await hub.run(events) }
+            defer { feeding.cancel() }
+            _ = try await connection.lines(1)
+            try await connection.send(Self.auth + "EVENTS\r\n")
+            #expect(try await connection.lines(2)[1] == "OK EVENTS")
+            let id = try await connection.commands.send(BrokerCommandExecutorTests.email)
+            _ = try await connection.commands.reply("CANCEL \(id)")
+            let event = try await connection.lines(1)[0]
+            #expect(event.hasPrefix("EVENT {"))
+            #expect(event.contains(#""cancelled""#))
+            #expect(event.contains(id.description))
+        }
+    }
+
+    @Test func anErrorCloses() async throws {
+        try await ConnectionFixture.run { connection in
+            _ = try await connection.lines(1)
+            try await connection.onEventLoop { channel in
+                channel.pipeline.fireErrorCaught(ChannelError.ioOnClosedChannel)
+            }
+            #expect(try await connection.closes())
+        }
+    }
+}
