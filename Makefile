@@ -1,6 +1,7 @@
 # MailTime.
 #   make run    installs what is missing, builds, starts the broker (mailtimed) on its embedded defaults
 #   make test   installs what the build and the tests need, builds, and runs every test
+#   make test-unit  builds and runs the tests that need no external peer and are not slow (about a minute)
 
 SWIFT ?= swift
 # System libraries the build links against, and the peers the tests talk to.
@@ -10,7 +11,7 @@ BUILD_PACKAGES := pkg-config liblmdb-dev libssl-dev
 TEST_PACKAGES := openssl lmdb-utils python3 python3-aiosmtpd postfix swaks libnet-ssleay-perl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build deps test-deps bench-store clean
+.PHONY: run test test-unit build deps test-deps bench-store clean
 
 # Installs, with apt-get, whichever of the named Debian packages are missing. Installing postfix (the tests
 # only need its smtp-sink) must neither prompt nor start a system Postfix: debconf is told "No configuration",
@@ -52,6 +53,13 @@ run: deps
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The tests tagged neither `peer` (they start aiosmtpd, smtp-sink, swaks, Postfix or openssl) nor `slow`;
+# `swift test` cannot filter by tag, so the tagged tests skip themselves when MAILTIME_SKIP_TAGS names
+# their tag (Tests/MailTimeTestSupport/Tag+MailTime.swift).
+test-unit: deps
+	$(SWIFT) build --build-tests
+	MAILTIME_SKIP_TAGS=peer,slow $(SWIFT) test --skip-build
 
 bench-store: deps
 	bash Benchmarks/store-vs-fsync.sh

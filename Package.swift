@@ -194,6 +194,7 @@ let package = Package(
             name: "MailTimeQueueTests",
             dependencies: [
                 "MailTimeQueue",
+                "MailTimeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -209,6 +210,7 @@ let package = Package(
             name: "MailTimeBrokerTests",
             dependencies: [
                 "MailTimeBroker",
+                "MailTimeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -223,12 +225,18 @@ let package = Package(
                 "MailTimeTLS",
                 "MailTimeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // What the tests share: the real peers they start (aiosmtpd, smtp-sink, swaks) and Python's email parser.
+        // What the tests share: the brokers they start (in process and as a child process), the real peers
+        // (aiosmtpd, smtp-sink, swaks), Python's email parser, the built products' locator and the test tags.
         .target(
             name: "MailTimeTestSupport",
+            dependencies: [
+                "MailTimeBroker",
+                "MailTimeClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/MailTimeTestSupport"
         ),
         .testTarget(
@@ -258,9 +266,7 @@ let package = Package(
                 "MailTimeJSON",
                 "MailTimeClient",
                 "MailTimeMessage",
-                "MailTimeTLS",
                 "MailTimeTestSupport",
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -280,6 +286,7 @@ let package = Package(
             name: "MailTimeTLSTests",
             dependencies: [
                 "MailTimeTLS",
+                "MailTimeTestSupport",
                 "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOTLS", package: "swift-nio"),

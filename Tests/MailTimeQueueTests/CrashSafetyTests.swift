@@ -1,14 +1,14 @@
 import Foundation
 import MailTimeQueue
+import MailTimeTestSupport
 import Testing
 
 /// Kills a writer process with SIGKILL at random moments and checks that the store kept every
 /// operation it acknowledged, duplicated nothing, and opens cleanly every time.
-@Suite struct CrashSafetyTests {
+@Suite(.tags(.slow), .unlessSkipped(.slow)) struct CrashSafetyTests {
     /// `mailtime-bench`, built beside this test binary.
     private var writerPath: String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("mailtime-bench").path
+        get throws { try BuiltProduct.path("mailtime-bench") }
     }
 
     private struct Acknowledged {
@@ -38,7 +38,6 @@ import Testing
 
     @Test(.timeLimit(.minutes(5)))
     func everyAcknowledgedOperationSurvivesSIGKILL() async throws {
-        #expect(FileManager.default.isExecutableFile(atPath: writerPath), "build mailtime-bench first: \(writerPath)")
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         var acknowledged = Acknowledged()
@@ -57,7 +56,7 @@ import Testing
 
     private func runWriterUntilKilled(directory: String, run: String) async throws -> String {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: writerPath)
+        process.executableURL = URL(fileURLWithPath: try writerPath)
         process.arguments = ["crash-writer", "--directory", directory, "--run", run]
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -5,7 +5,7 @@ import NIOPosix
 import Testing
 
 /// The pool against smtp-sink: connection limit, reuse, idle close, reuse time, liveness checks.
-@Suite struct SMTPConnectionPoolTests {
+@Suite(.tags(.peer), .unlessSkipped(.peer)) struct SMTPConnectionPoolTests {
     func pool(_ sink: SMTPSink, _ configuration: SMTPConnectionPool.Configuration) throws -> SMTPConnectionPool {
         try SMTPConnectionPool(
             client: SMTPTestSupport.plaintextClient(port: sink.port),
