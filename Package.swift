@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "mailtimed", targets: ["MailTimeDaemon"]),
         .executable(name: "mailtime", targets: ["MailTimeCLI"]),
         .executable(name: "mailtime-bench", targets: ["MailTimeBench"]),
+        .executable(name: "mailtime-crash-writer", targets: ["MailTimeCrashWriter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -103,7 +104,6 @@ let package = Package(
                 "MailTimeTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -113,7 +113,6 @@ let package = Package(
             dependencies: [
                 "MailTimeJSON",
                 "MailTimeDelivery",
-                "MailTimeSMTP",
                 "MailTimeClient",
                 "MailTimeMessage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -162,13 +161,23 @@ let package = Package(
             dependencies: [
                 "MailTimeMessage",
                 "MailTimeSMTP",
+                "MailTimeTLS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // `mailtime-bench`: benchmarks, and the store's crash-test writer.
+        // `mailtime-crash-writer`: the store's crash-test writer, killed at random moments by the crash test.
+        .executableTarget(
+            name: "MailTimeCrashWriter",
+            dependencies: [
+                "MailTimeQueue",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `mailtime-bench`: the benchmarks.
         .executableTarget(
             name: "MailTimeBench",
             dependencies: [

@@ -6,9 +6,9 @@ import Testing
 /// Kills a writer process with SIGKILL at random moments and checks that the store kept every
 /// operation it acknowledged, duplicated nothing, and opens cleanly every time.
 @Suite(.tags(.slow), .unlessSkipped(.slow)) struct CrashSafetyTests {
-    /// `mailtime-bench`, built beside this test binary.
+    /// `mailtime-crash-writer`, built beside this test binary.
     private var writerPath: String {
-        get throws { try BuiltProduct.path("mailtime-bench") }
+        get throws { try BuiltProduct.path("mailtime-crash-writer") }
     }
 
     private struct Acknowledged {
@@ -27,9 +27,9 @@ import Testing
                     let id = try #require(JobID(fields[2]))
                     #expect(enqueued[String(fields[1])] == nil, "key \(fields[1]) acknowledged twice")
                     enqueued[String(fields[1])] = id
-                case "L": leased[try #require(JobID(fields[1]))] = try #require(UInt64(fields[2]))
-                case "C": completed[try #require(JobID(fields[1]))] = try #require(UInt64(fields[2]))
-                case "R": retried[try #require(JobID(fields[1]))] = try #require(UInt64(fields[2]))
+                case "L": leased[try #require(JobID(fields[1]))] = try #require(UInt64(fields[2])) as UInt64
+                case "C": completed[try #require(JobID(fields[1]))] = try #require(UInt64(fields[2])) as UInt64
+                case "R": retried[try #require(JobID(fields[1]))] = try #require(UInt64(fields[2])) as UInt64
                 default: Issue.record("unexpected line from the writer: \(line)")
                 }
             }
@@ -57,7 +57,7 @@ import Testing
     private func runWriterUntilKilled(directory: String, run: String) async throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try writerPath)
-        process.arguments = ["crash-writer", "--directory", directory, "--run", run]
+        process.arguments = ["--directory", directory, "--run", run]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
