@@ -85,7 +85,6 @@ let package = Package(
                 "MailTimeQueue",
                 "MailTimeTLS",
                 "MailTimeMessage",
-                "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
