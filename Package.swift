@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "MailTimeProtocol", targets: ["MailTimeProtocol"]),
         .library(name: "MailTimeClient", targets: ["MailTimeClient"]),
         .library(name: "MailTimeSMTP", targets: ["MailTimeSMTP"]),
+        .library(name: "MailTimeSender", targets: ["MailTimeSender"]),
         .executable(name: "mailtimed", targets: ["MailTimeDaemon"]),
         .executable(name: "mailtime", targets: ["MailTimeCLI"]),
         .executable(name: "mailtime-bench", targets: ["MailTimeBench"]),
@@ -19,6 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
@@ -89,6 +91,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -114,7 +117,18 @@ let package = Package(
                 "MailTimeDelivery",
                 "MailTimeClient",
                 "MailTimeMessage",
+                "MailTimeSender",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `mailtime sender`'s daemon: sender workers leasing over the protocol, as a service.
+        .target(
+            name: "MailTimeSender",
+            dependencies: [
+                "MailTimeClient",
+                "MailTimeDelivery",
+                "MailTimeMessage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -154,7 +168,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Delivery: sender workers, SMTP providers with failover and balance, circuit breakers, rate limits.
+        // Delivery: sender workers and their service, SMTP providers with failover and balance, circuit breakers, rate limits.
         .target(
             name: "MailTimeDelivery",
             dependencies: [
@@ -165,6 +179,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // `mailtime-crash-writer`: the store's crash-test writer, killed at random moments by the crash test.

@@ -46,8 +46,10 @@ public struct TestBroker: Sendable {
         configure(&configuration)
 
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let server = BrokerServer(configuration: configuration, logger: .quiet) { port in portSink.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [server], logger: .quiet))
+        let broker = try Broker(configuration: configuration, logger: .quiet) { port in portSink.yield(port) }
+        var groupConfiguration = ServiceGroupConfiguration(services: broker.services, logger: .quiet)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
+        let group = ServiceGroup(configuration: groupConfiguration)
         let running = Task {
             defer { portSink.finish() }
             try await group.run()
