@@ -280,9 +280,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // End-to-end: the real mailtimed, mailtime and mailtime-bench binaries against real SMTP servers.
+        // End-to-end: the real mailtimed against real SMTP servers.
         .testTarget(
             name: "MailTimeEndToEndTests",
             dependencies: [
