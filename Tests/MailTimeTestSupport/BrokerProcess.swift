@@ -76,7 +76,12 @@ public final class BrokerProcess: Sendable {
 
     /// Kills the broker with SIGKILL (no graceful anything) and waits until it is gone.
     public func kill() async throws {
-        guard let child = running.withLock({ state in defer { state = nil }; return state?.child }) else { return }
+        guard
+            let child = running.withLock({ state in
+                defer { state = nil }
+                return state?.child
+            })
+        else { return }
         defer { child.terminate() }
         _ = Glibc.kill(child.processIdentifier, SIGKILL)
         let status = try await Self.exitStatus(of: child, within: .seconds(10))
@@ -88,7 +93,12 @@ public final class BrokerProcess: Sendable {
     /// Stops the broker gracefully (SIGTERM) and returns its exit status. Throws, with the broker's log,
     /// if it is still running after `timeout`; it is killed then.
     public func terminate(timeout: Duration) async throws -> Int32 {
-        guard let child = running.withLock({ state in defer { state = nil }; return state?.child }) else {
+        guard
+            let child = running.withLock({ state in
+                defer { state = nil }
+                return state?.child
+            })
+        else {
             throw ChildProcess.Failure("mailtimed is not running")
         }
         defer { child.terminate(timeout: .zero) }
@@ -105,7 +115,10 @@ public final class BrokerProcess: Sendable {
     /// Ends the broker at once (SIGKILL when SIGTERM does not end it immediately, so that a test's cleanup
     /// never waits) and removes the data directory. Idempotent.
     public func stop() {
-        let child = running.withLock { state in defer { state = nil }; return state?.child }
+        let child = running.withLock { state in
+            defer { state = nil }
+            return state?.child
+        }
         child?.terminate(timeout: .zero)
         try? FileManager.default.removeItem(at: dataDirectory)
     }
@@ -129,7 +142,7 @@ public final class BrokerProcess: Sendable {
         do {
             let line = try await child.waitForOutputLine(timeout: .seconds(30)) { $0.contains("broker listening") }
             guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("port=") }),
-                  let number = Int(field.dropFirst("port=".count))
+                let number = Int(field.dropFirst("port=".count))
             else {
                 throw ChildProcess.Failure("mailtimed announced no port: \(line)")
             }

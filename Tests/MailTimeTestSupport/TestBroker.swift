@@ -72,7 +72,7 @@ public struct TestBroker: Sendable {
                 dataDirectory: configuration.dataDirectory,
                 adminToken: configuration.tokens[.admin]?.first
                     ?? (try? String(contentsOfFile: configuration.dataDirectory + "/admin.token", encoding: .utf8))?
-                        .trimmingCharacters(in: .whitespacesAndNewlines) ?? "",
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "",
                 certificatePath: configuration.dataDirectory + "/tls/certificate.pem"
             )
             outcome = .success(try await deadline(limit, "the test") { try await body(broker) })
@@ -80,7 +80,10 @@ public struct TestBroker: Sendable {
             outcome = .failure(error)
         }
         await group.triggerGracefulShutdown()
-        let stopped = try? await deadline(.seconds(20), "the broker to stop") { try await running.value; return true }
+        let stopped = try? await deadline(.seconds(20), "the broker to stop") {
+            try await running.value
+            return true
+        }
         #expect(stopped == true, "the broker did not stop within 20 s")
         return try outcome.get()
     }
