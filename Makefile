@@ -1,6 +1,9 @@
 # MailTime.
 #   make run    installs what is missing, builds, starts the broker (mailtimed) on its embedded defaults
-#   make test   installs what the build and the tests need, builds, and runs every test
+#   make test   installs what the build and the tests need, builds with warnings as errors, checks the
+#               formatting, and runs every test
+#   make test-unit  builds and runs the tests that need no external peer and are not slow (about a minute)
+#   make format / make lint  rewrites / checks the formatting with the toolchain's swift format (.swift-format)
 
 SWIFT ?= swift
 # System libraries the build links against, and the peers the tests talk to.
@@ -9,8 +12,10 @@ BUILD_PACKAGES := pkg-config liblmdb-dev libssl-dev
 # SMTP peers of the SMTP client tests.
 TEST_PACKAGES := openssl lmdb-utils python3 python3-aiosmtpd postfix swaks libnet-ssleay-perl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Tests are built with warnings as errors (both test targets use the same flags, so neither rebuilds the other's work).
+TEST_BUILD_FLAGS := -Xswiftc -warnings-as-errors
 
-.PHONY: run test build deps test-deps bench-store clean
+.PHONY: run test test-unit format lint build deps test-deps bench-store clean
 
 # Installs, with apt-get, whichever of the named Debian packages are missing. Installing postfix (the tests
 # only need its smtp-sink) must neither prompt nor start a system Postfix: debconf is told "No configuration",
@@ -49,9 +54,22 @@ run: deps
 	$(SWIFT) build -c release --product mailtime
 	exec "$$($(SWIFT) build -c release --show-bin-path)/mailtimed" $(ARGS)
 
-test: test-deps
-	$(SWIFT) build --build-tests
+test: test-deps lint
+	$(SWIFT) build --build-tests $(TEST_BUILD_FLAGS)
 	$(SWIFT) test --skip-build
+
+# The tests tagged neither `peer` (they start aiosmtpd, smtp-sink, swaks, Postfix or openssl) nor `slow`;
+# `swift test` cannot filter by tag, so the tagged tests skip themselves when MAILTIME_SKIP_TAGS names
+# their tag (Tests/MailTimeTestSupport/Tag+MailTime.swift).
+test-unit: deps
+	$(SWIFT) build --build-tests $(TEST_BUILD_FLAGS)
+	MAILTIME_SKIP_TAGS=peer,slow $(SWIFT) test --skip-build
+
+format:
+	$(SWIFT) format format --in-place --recursive --parallel Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel Sources Tests Package.swift
 
 bench-store: deps
 	bash Benchmarks/store-vs-fsync.sh

@@ -12,12 +12,15 @@ let package = Package(
         .library(name: "MailTimeProtocol", targets: ["MailTimeProtocol"]),
         .library(name: "MailTimeClient", targets: ["MailTimeClient"]),
         .library(name: "MailTimeSMTP", targets: ["MailTimeSMTP"]),
+        .library(name: "MailTimeSender", targets: ["MailTimeSender"]),
         .executable(name: "mailtimed", targets: ["MailTimeDaemon"]),
         .executable(name: "mailtime", targets: ["MailTimeCLI"]),
         .executable(name: "mailtime-bench", targets: ["MailTimeBench"]),
+        .executable(name: "mailtime-crash-writer", targets: ["MailTimeCrashWriter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
@@ -84,11 +87,11 @@ let package = Package(
                 "MailTimeQueue",
                 "MailTimeTLS",
                 "MailTimeMessage",
-                "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -103,7 +106,6 @@ let package = Package(
                 "MailTimeTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -113,10 +115,20 @@ let package = Package(
             dependencies: [
                 "MailTimeJSON",
                 "MailTimeDelivery",
-                "MailTimeSMTP",
                 "MailTimeClient",
                 "MailTimeMessage",
+                "MailTimeSender",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `mailtime sender`'s daemon: sender workers leasing over the protocol, as a service.
+        .target(
+            name: "MailTimeSender",
+            dependencies: [
+                "MailTimeClient",
+                "MailTimeDelivery",
+                "MailTimeMessage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -156,19 +168,30 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Delivery: sender workers, SMTP providers with failover and balance, circuit breakers, rate limits.
+        // Delivery: sender workers and their service, SMTP providers with failover and balance, circuit breakers, rate limits.
         .target(
             name: "MailTimeDelivery",
             dependencies: [
                 "MailTimeMessage",
                 "MailTimeSMTP",
+                "MailTimeTLS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // `mailtime-bench`: benchmarks, and the store's crash-test writer.
+        // `mailtime-crash-writer`: the store's crash-test writer, killed at random moments by the crash test.
+        .executableTarget(
+            name: "MailTimeCrashWriter",
+            dependencies: [
+                "MailTimeQueue",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `mailtime-bench`: the benchmarks.
         .executableTarget(
             name: "MailTimeBench",
             dependencies: [
@@ -194,6 +217,7 @@ let package = Package(
             name: "MailTimeQueueTests",
             dependencies: [
                 "MailTimeQueue",
+                "MailTimeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -209,6 +233,7 @@ let package = Package(
             name: "MailTimeBrokerTests",
             dependencies: [
                 "MailTimeBroker",
+                "MailTimeTestSupport",
                 "MailTimeMessage",
                 "MailTimeProtocol",
                 "MailTimeQueue",
@@ -229,12 +254,18 @@ let package = Package(
                 "MailTimeTLS",
                 "MailTimeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // What the tests share: the real peers they start (aiosmtpd, smtp-sink, swaks) and Python's email parser.
+        // What the tests share: the brokers they start (in process and as a child process), the real peers
+        // (aiosmtpd, smtp-sink, swaks), Python's email parser, the built products' locator and the test tags.
         .target(
             name: "MailTimeTestSupport",
+            dependencies: [
+                "MailTimeBroker",
+                "MailTimeClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/MailTimeTestSupport"
         ),
         .testTarget(
@@ -255,18 +286,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // End-to-end: the real mailtimed, mailtime and mailtime-bench binaries against real SMTP servers.
+        // End-to-end: the real mailtimed against real SMTP servers.
         .testTarget(
             name: "MailTimeEndToEndTests",
             dependencies: [
                 "MailTimeJSON",
                 "MailTimeClient",
                 "MailTimeMessage",
-                "MailTimeTLS",
                 "MailTimeTestSupport",
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -286,6 +316,7 @@ let package = Package(
             name: "MailTimeTLSTests",
             dependencies: [
                 "MailTimeTLS",
+                "MailTimeTestSupport",
                 "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOTLS", package: "swift-nio"),

@@ -49,7 +49,8 @@ public struct BrokerConfiguration: Sendable {
     public var foldsEveryEmail = false
     /// The folding window, subject and delimiter.
     public var folding = EmailFolding()
-    /// How long a graceful shutdown waits for sends in flight. Default 30 s.
+    /// How long a graceful shutdown may take (the service group's maximum graceful shutdown duration);
+    /// sends still in flight then are abandoned to their leases. Default 30 s.
     public var shutdownGracePeriod: Duration = .seconds(30)
     /// Retry policy, idempotency window and history retention of the queue.
     public var retryPolicy = RetryPolicy()

@@ -12,9 +12,6 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// Fired down the pipeline when the broker shuts down: stop reading, answer, close.
-    struct ShutdownEvent {}
-
     private let executor: BrokerCommandExecutor
     private let authenticator: TokenAuthenticator
     private let hub: EventHub
@@ -78,7 +75,7 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
                 logger.debug("closing an idle connection")
                 close(context)
             }
-        } else if event is ShutdownEvent {
+        } else if event is ChannelShouldQuiesceEvent {
             if connection.shutdownRequested() == .close { close(context) }
         }
         context.fireUserInboundEventTriggered(event)

@@ -1,8 +1,8 @@
 import MailTimeDelivery
 import Synchronization
 
-/// Whether the broker's own senders may take new emails (`PAUSE` / `RESUME`), and how many
-/// connections are open; shared by the server, its connections and the senders.
+/// Whether the broker's own senders may take new emails (`PAUSE` / `RESUME`, and not once the broker
+/// shuts down), and how many connections are open; shared by the listener, its connections and the senders.
 public final class DeliveryControl: Sendable {
     /// A sender waiting for work, or one woken before it started waiting.
     private enum IdleSender {
@@ -11,6 +11,7 @@ public final class DeliveryControl: Sendable {
     }
 
     private let paused = Atomic<Bool>(false)
+    private let leasing = Atomic<Bool>(true)
     private let openConnections = Atomic<Int>(0)
     private let providers = Mutex<ProviderRouter?>(nil)
     private let idleSenders = Mutex<[Int: IdleSender]>([:])
@@ -24,6 +25,16 @@ public final class DeliveryControl: Sendable {
     /// Pauses or resumes delivery.
     public func setPaused(_ value: Bool) {
         paused.store(value, ordering: .relaxed)
+    }
+
+    /// Whether the embedded senders may take new emails: until the broker shuts down.
+    var isLeasing: Bool { leasing.load(ordering: .relaxed) }
+
+    /// Makes the embedded senders take no new emails (the broker is shutting down) and wakes the
+    /// idle ones, so that they stop.
+    func stopLeasing() {
+        leasing.store(false, ordering: .relaxed)
+        workArrived()
     }
 
     /// The SMTP providers the embedded senders use, if any.

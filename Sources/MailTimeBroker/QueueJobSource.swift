@@ -14,6 +14,7 @@ struct QueueJobSource: JobSource {
     static let idlePause: Duration = .milliseconds(250)
 
     func lease(maximum: Int) async throws -> [DeliveryJob] {
+        guard control.isLeasing else { throw CancellationError() }
         guard !control.isPaused else { return [] }
         return try await queue.lease(maximum: maximum, visibility: visibility, owner: owner, folding: true).map(Self.deliveryJob)
     }

@@ -1,5 +1,5 @@
-import COpenSSL
 import MailTimeProtocol
+import MailTimeTLS
 
 /// Checks `AUTH` tokens. Tokens are kept only as SHA-256 digests and compared in constant time,
 /// every configured token each time, so the time taken says nothing about which one came close.
@@ -12,7 +12,7 @@ public struct TokenAuthenticator: Sendable {
         for (role, values) in tokens {
             for value in values {
                 if value.hasPrefix("sha256:") {
-                    guard let digest = Self.bytes(hex: value.dropFirst(7)), digest.count == 32 else {
+                    guard let digest = Self.bytes(hex: value.dropFirst(7)), digest.count == SHA256.byteCount else {
                         throw BrokerConfigurationError("a \(role.rawValue) token's sha256: digest must be 64 hex digits")
                     }
                     entries.append((digest, role))
@@ -36,7 +36,7 @@ public struct TokenAuthenticator: Sendable {
         var match: BrokerRole?
         for entry in entries {
             var difference: UInt8 = 0
-            for index in 0..<32 { difference |= entry.digest[index] ^ presented[index] }
+            for index in 0..<SHA256.byteCount { difference |= entry.digest[index] ^ presented[index] }
             if difference == 0, match == nil { match = entry.role }
         }
         return match
@@ -44,13 +44,7 @@ public struct TokenAuthenticator: Sendable {
 
     /// The SHA-256 digest of `token`.
     public static func digest(_ token: String) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        let bytes = Array(token.utf8)
-        _ = bytes.withUnsafeBytes { input in
-            EVP_Digest(input.baseAddress, input.count, &digest, &length, EVP_sha256(), nil)
-        }
-        return digest
+        SHA256.digest(token.utf8)
     }
 
     private static func bytes(hex: Substring) -> [UInt8]? {

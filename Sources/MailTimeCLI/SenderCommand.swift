@@ -4,10 +4,11 @@ import Logging
 import MailTimeClient
 import MailTimeDelivery
 import MailTimeMessage
-import ServiceLifecycle
+import MailTimeSender
 
-/// `mailtime sender`: a sender process. It leases emails over the protocol and delivers them
-/// through SMTP providers with the loop the broker's embedded senders run, until SIGTERM or SIGINT.
+/// `mailtime sender`: a ``RemoteSender`` (it leases emails over the protocol and delivers them
+/// through SMTP providers with the loop the broker's embedded senders run, until SIGTERM or SIGINT),
+/// set up from the command line.
 struct SenderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sender",
@@ -58,9 +59,6 @@ struct SenderCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The sender of emails that name none; without it, the provider's default-from.", valueName: "address"))
     var defaultFrom: String?
 
-    /// How long the sends in flight may take to finish after SIGTERM or SIGINT.
-    static let shutdownGracePeriod: Duration = .seconds(30)
-
     func validate() throws {
         guard !providers.isEmpty else { throw ValidationError("give at least one --provider") }
         _ = try providerConfigurations()
@@ -92,23 +90,15 @@ struct SenderCommand: AsyncParsableCommand {
             await clients.close()
             throw ExitCode.reporting(MailTimeClientError(.invalidConfiguration, "cannot set up the providers: \(error)"))
         }
-        let source = BrokerJobSource(clients: clients, visibilitySeconds: visibilitySeconds)
-        let composer = try composer()
-        let workers = (0..<concurrency).map { _ in
-            SenderWorker(
-                source: source,
-                deliverer: router,
-                composer: composer,
-                renewalInterval: .seconds(visibilitySeconds) / 3,
-                batchSize: 1,
-                logger: logger
-            )
-        }
-        let sender = SenderService(workers: workers, source: source, router: router, gracePeriod: Self.shutdownGracePeriod, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(services: [sender], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let sender = RemoteSender(
+            clients: clients,
+            router: router,
+            composer: try composer(),
+            concurrency: concurrency,
+            visibilitySeconds: visibilitySeconds,
+            logger: logger
         )
-        try await group.run()
+        try await sender.run()
         await clients.close()
     }
 

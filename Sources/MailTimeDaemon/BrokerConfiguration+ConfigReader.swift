@@ -45,13 +45,15 @@ extension BrokerConfiguration {
         let strategy = config.string(forKey: "strategy", default: "failover")
         switch strategy {
         case "failover":
-            routing.strategy = .failover(temporaryFailuresBeforeNext: try positive(config.int(forKey: "failover.fails-to-next", default: 4), "failover.fails-to-next"))
+            routing.strategy = .failover(
+                temporaryFailuresBeforeNext: try positive(config.int(forKey: "failover.fails-to-next", default: 4), "failover.fails-to-next"))
         case "balance":
             routing.strategy = .balance
         default:
             throw BrokerConfigurationError("strategy must be failover or balance, not \(strategy)")
         }
-        routing.failureThreshold = try positive(config.int(forKey: "circuit.failure-threshold", default: routing.failureThreshold), "circuit.failure-threshold")
+        routing.failureThreshold = try positive(
+            config.int(forKey: "circuit.failure-threshold", default: routing.failureThreshold), "circuit.failure-threshold")
         routing.coolDown = .milliseconds(try positive(config.int(forKey: "circuit.cool-down-ms", default: 10_000), "circuit.cool-down-ms"))
         foldsEveryEmail = config.bool(forKey: "folding.enabled", default: false)
         folding.window = .seconds(try positive(config.int(forKey: "folding.window-seconds", default: 60), "folding.window-seconds"))

@@ -57,14 +57,20 @@ enum MailTimeDaemon {
                 }
             )
         }
-        services.append(BrokerServer(configuration: configuration, logger: logger))
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        let broker: Broker
+        do {
+            broker = try Broker(configuration: configuration, logger: logger)
+        } catch {
+            logger.critical("the broker cannot start", metadata: ["error": "\(error)"])
+            throw error
+        }
+        services.append(contentsOf: broker.services)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
         )
-        try await group.run()
+        groupConfiguration.maximumGracefulShutdownDuration = broker.shutdownGracePeriod
+        try await ServiceGroup(configuration: groupConfiguration).run()
     }
 }

@@ -59,7 +59,7 @@ public enum BrokerCommand: Equatable, Sendable {
             throw ProtocolError(.unknownCommand, "empty request line")
         }
         let word = arguments.removeFirst().uppercased()
-        var parser = ArgumentParser(command: word, arguments: arguments)
+        let parser = ArgumentParser(command: word, arguments: arguments)
         switch word {
         case "PING":
             try parser.expect(count: 0)

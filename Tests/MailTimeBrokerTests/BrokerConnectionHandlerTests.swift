@@ -97,7 +97,7 @@ import Testing
             let readsBefore = connection.reads
             try await connection.onEventLoop { channel in
                 channel.pipeline.fireChannelRead(ByteBuffer(string: ConnectionFixture.sendRequest() + ConnectionFixture.sendRequest()))
-                channel.pipeline.fireUserInboundEventTriggered(BrokerConnectionHandler.ShutdownEvent())
+                channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
                 // Requests after the shutdown began are not read, nor answered.
                 channel.pipeline.fireChannelRead(ByteBuffer(string: "PING\r\n"))
                 channel.pipeline.read()
@@ -115,7 +115,7 @@ import Testing
     @Test func shutdownWithNothingInFlightClosesAtOnce() async throws {
         try await ConnectionFixture.run { connection in
             _ = try await connection.lines(1)
-            try await connection.fire(BrokerConnectionHandler.ShutdownEvent())
+            try await connection.fire(ChannelShouldQuiesceEvent())
             #expect(try await connection.closes())
         }
     }

@@ -1,12 +1,13 @@
 import Foundation
 import Glibc
+import MailTimeTestSupport
 import Testing
 
 /// Connection limits, idle and handshake timeouts, client certificates, and shutdown.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.tags(.peer), .unlessSkipped(.peer), .timeLimit(.minutes(2)))
 struct BrokerLimitsTests {
     @Test func connectionsPastTheLimitAreTurnedAway() async throws {
-        try await BrokerHarness.run({ $0.maximumConnections = 1 }) { broker in
+        try await TestBroker.run({ $0.maximumConnections = 1 }) { broker in
             let first = try OpenSSLClient(port: broker.port)
             #expect(await first.line()?.hasPrefix("OK mailtime") == true)
             let second = try OpenSSLClient(port: broker.port)
@@ -18,7 +19,7 @@ struct BrokerLimitsTests {
     }
 
     @Test func idleConnectionsAreClosed() async throws {
-        try await BrokerHarness.run({ $0.idleTimeout = .seconds(1) }) { broker in
+        try await TestBroker.run({ $0.idleTimeout = .seconds(1) }) { broker in
             let client = try OpenSSLClient(port: broker.port)
             _ = await client.line()
             #expect(await client.closes(within: .seconds(5)))
@@ -26,7 +27,7 @@ struct BrokerLimitsTests {
     }
 
     @Test func aClientThatNeverFinishesTheHandshakeIsDropped() async throws {
-        try await BrokerHarness.run({ $0.handshakeTimeout = .seconds(1) }) { broker in
+        try await TestBroker.run({ $0.handshakeTimeout = .seconds(1) }) { broker in
             // A plain TCP connection that sends half a ClientHello and then nothing (slowloris).
             let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             defer { Glibc.close(socket) }
@@ -52,7 +53,7 @@ struct BrokerLimitsTests {
     }
 
     @Test func plaintextIsRefused() async throws {
-        try await BrokerHarness.run { broker in
+        try await TestBroker.run { broker in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
             process.arguments = ["-c", "printf 'PING\\r\\n' | timeout 5 nc -q 2 127.0.0.1 \(broker.port) | head -c 200 | od -c | head -3"]
@@ -68,7 +69,7 @@ struct BrokerLimitsTests {
 
     @Test(arguments: ["-tls1_2", "-tls1_3"])
     func bothTLSVersionsWork(version: String) async throws {
-        try await BrokerHarness.run { broker in
+        try await TestBroker.run { broker in
             let client = try OpenSSLClient(port: broker.port, extraArguments: [version])
             #expect(await client.line()?.hasPrefix("OK mailtime") == true)
             client.type("PING")

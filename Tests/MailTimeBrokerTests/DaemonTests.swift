@@ -1,14 +1,14 @@
 import Foundation
 import Glibc
+import MailTimeTestSupport
 import Testing
 
 /// The `mailtimed` binary: embedded defaults at first start, configuration from flags, environment
 /// and file, a graceful stop on SIGTERM, and the metrics endpoint.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.tags(.peer), .unlessSkipped(.peer), .timeLimit(.minutes(2)))
 struct DaemonTests {
     private var daemonPath: String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("mailtimed").path
+        get throws { try BuiltProduct.path("mailtimed") }
     }
 
     /// A port that was free a moment ago: the kernel picks it for a socket bound to port 0.
@@ -37,7 +37,7 @@ struct DaemonTests {
         try Data(#"{"limits": {"inflight": 64}}"#.utf8).write(to: URL(fileURLWithPath: config))
 
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: daemonPath)
+        process.executableURL = URL(fileURLWithPath: try daemonPath)
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.arguments = ["--listen-port", "\(port)", "--config", config]
         process.environment = ProcessInfo.processInfo.environment.merging(["MAILTIME_LIMITS_LINE_LENGTH": "4096"]) { $1 }
@@ -81,7 +81,7 @@ struct DaemonTests {
 
         // Whatever was acknowledged is there after the restart (delivered to the outbox, or queued).
         let restarted = Process()
-        restarted.executableURL = URL(fileURLWithPath: daemonPath)
+        restarted.executableURL = URL(fileURLWithPath: try daemonPath)
         restarted.currentDirectoryURL = URL(fileURLWithPath: directory)
         restarted.arguments = ["--listen-port", "\(port)", "--senders", "0"]
         restarted.standardError = FileHandle.nullDevice
@@ -122,7 +122,7 @@ struct DaemonTests {
     /// returns the process and an authenticated session.
     private func startDaemon(in directory: String, port: Int, _ arguments: [String], log: Pipe) async throws -> (Process, OpenSSLClient) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: daemonPath)
+        process.executableURL = URL(fileURLWithPath: try daemonPath)
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.arguments = ["--listen-port", "\(port)"] + arguments
         process.standardError = log
@@ -140,7 +140,7 @@ struct DaemonTests {
             return (process, session)
         }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        throw HarnessError("mailtimed did not start: \(String(decoding: log.fileHandleForReading.availableData, as: UTF8.self))")
+        throw TestFailure("mailtimed did not start: \(String(decoding: log.fileHandleForReading.availableData, as: UTF8.self))")
     }
 
     /// Sends SIGTERM and waits for a clean exit; returns what the daemon logged.

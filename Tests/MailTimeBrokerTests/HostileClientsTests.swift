@@ -1,16 +1,17 @@
 import Foundation
 import Glibc
+import MailTimeTestSupport
 import Testing
 
 /// Bad clients against the running broker: random bytes, connections dropped mid-handshake or
 /// mid-payload, a thousand connections opened and dropped. A well-behaved client keeps getting
 /// answers all along, and nothing from the bad ones is stored.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.tags(.peer), .unlessSkipped(.peer), .timeLimit(.minutes(2)))
 struct HostileClientsTests {
     let email = #"{"from":"app@example.com","to":"ann@example.com","subject":"Hi","text":"Hello"}"#
 
     @Test func aWellBehavedClientIsServedWhileBadOnesComeAndGo() async throws {
-        try await BrokerHarness.run({ $0.maximumEmailSize = 4096; $0.handshakeTimeout = .seconds(2) }) { broker in
+        try await TestBroker.run({ $0.maximumEmailSize = 4096; $0.handshakeTimeout = .seconds(2) }) { broker in
             let good = try OpenSSLClient(port: broker.port)
             #expect(await good.line()?.hasPrefix("OK mailtime") == true)
             good.type("AUTH \(broker.adminToken)")

@@ -1,13 +1,14 @@
 import Foundation
+import MailTimeTestSupport
 import Testing
 
 /// The broker against `openssl s_client`, typed into as protocol.md's transcript shows.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.tags(.peer), .unlessSkipped(.peer), .timeLimit(.minutes(2)))
 struct OpenSSLSessionTests {
     let email = #"{"from":"app@example.com","to":"ann@example.com","subject":"Hi","text":"Hello, Ann."}"#
 
     @Test func transcriptFromProtocolMd() async throws {
-        try await BrokerHarness.run { broker in
+        try await TestBroker.run { broker in
             let client = try OpenSSLClient(port: broker.port)
             #expect(await client.line() == "OK mailtime 1 max_line=16384 max_payload=26214400 max_inflight=256")
             client.type("PING")
@@ -35,7 +36,7 @@ struct OpenSSLSessionTests {
     }
 
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
-        try await BrokerHarness.run { broker in
+        try await TestBroker.run { broker in
             let client = try OpenSSLClient(port: broker.port)
             _ = await client.line()
             // Everything in one write, before any reply.
@@ -80,7 +81,7 @@ struct OpenSSLSessionTests {
         (#"[1,2]"#, "INVALID_FIELD"),
     ])
     func invalidEmailsGetTheirCodeAndNothingIsStored(json: String, code: String) async throws {
-        try await BrokerHarness.run { broker in
+        try await TestBroker.run { broker in
             let client = try OpenSSLClient(port: broker.port)
             _ = await client.line()
             client.type("AUTH \(broker.adminToken)")
@@ -98,7 +99,7 @@ struct OpenSSLSessionTests {
     }
 
     @Test func pastSendTimeMeansNowAndFutureIsScheduled() async throws {
-        try await BrokerHarness.run { broker in
+        try await TestBroker.run { broker in
             let client = try OpenSSLClient(port: broker.port)
             _ = await client.line()
             client.type("AUTH \(broker.adminToken)")
@@ -115,7 +116,7 @@ struct OpenSSLSessionTests {
     }
 
     @Test func tooLargeEmailIsRefusedAndTheConnectionGoesOn() async throws {
-        try await BrokerHarness.run({ $0.maximumEmailSize = 1000 }) { broker in
+        try await TestBroker.run({ $0.maximumEmailSize = 1000 }) { broker in
             let client = try OpenSSLClient(port: broker.port)
             #expect(await client.line()?.contains("max_payload=1000") == true)
             client.type("AUTH \(broker.adminToken)")
@@ -129,7 +130,7 @@ struct OpenSSLSessionTests {
     }
 
     @Test func tooLongLineClosesTheConnection() async throws {
-        try await BrokerHarness.run({ $0.maximumLineLength = 256 }) { broker in
+        try await TestBroker.run({ $0.maximumLineLength = 256 }) { broker in
             let client = try OpenSSLClient(port: broker.port)
             _ = await client.line()
             client.type(String(repeating: "A", count: 300))
@@ -139,7 +140,7 @@ struct OpenSSLSessionTests {
     }
 
     @Test func threeBadTokensCloseTheConnectionAfterADelay() async throws {
-        try await BrokerHarness.run { broker in
+        try await TestBroker.run { broker in
             let client = try OpenSSLClient(port: broker.port)
             _ = await client.line()
             for _ in 0..<2 {
@@ -157,7 +158,7 @@ struct OpenSSLSessionTests {
     @Test func rolesLimitCommands() async throws {
         let producer = "producer-token-0123456789"
         let worker = "worker-token-0123456789ab"
-        try await BrokerHarness.run({ $0.tokens = [.producer: [producer], .worker: ["sha256:" + sha256Hex(worker)]] }) { broker in
+        try await TestBroker.run({ $0.tokens = [.producer: [producer], .worker: ["sha256:" + sha256Hex(worker)]] }) { broker in
             let client = try OpenSSLClient(port: broker.port)
             _ = await client.line()
             client.type("AUTH \(producer)")
@@ -179,7 +180,7 @@ struct OpenSSLSessionTests {
     }
 
     @Test func workerCommandsWithFencingTokens() async throws {
-        try await BrokerHarness.run { broker in
+        try await TestBroker.run { broker in
             let client = try OpenSSLClient(port: broker.port)
             _ = await client.line()
             client.type("AUTH \(broker.adminToken)")
@@ -228,7 +229,7 @@ struct OpenSSLSessionTests {
     }
 
     @Test func eventsStreamTheOutcomes() async throws {
-        try await BrokerHarness.run({ $0.senders = 1 }) { broker in
+        try await TestBroker.run({ $0.senders = 1 }) { broker in
             let watcher = try OpenSSLClient(port: broker.port)
             _ = await watcher.line()
             watcher.type("AUTH \(broker.adminToken)")
@@ -246,14 +247,14 @@ struct OpenSSLSessionTests {
             let id = String(try #require(await producer.line()).split(separator: " ")[1])
             let event = try #require(await watcher.line())
             #expect(event.hasPrefix(#"EVENT {"#) && event.contains(#""event":"sent""#) && event.contains(id), "\(event)")
-            let eml = try String(contentsOfFile: broker.directory + "/outbox/\(id).eml", encoding: .utf8)
+            let eml = try String(contentsOfFile: broker.dataDirectory + "/outbox/\(id).eml", encoding: .utf8)
             #expect(eml.contains("Subject: Hi\r\n"))
             #expect(eml.contains("To: ann@example.com\r\n"))
         }
     }
 
     @Test func pauseStopsTheEmbeddedSenders() async throws {
-        try await BrokerHarness.run({ $0.senders = 1 }) { broker in
+        try await TestBroker.run({ $0.senders = 1 }) { broker in
             let client = try OpenSSLClient(port: broker.port)
             _ = await client.line()
             client.type("AUTH \(broker.adminToken)")

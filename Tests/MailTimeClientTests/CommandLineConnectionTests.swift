@@ -1,5 +1,6 @@
 import Foundation
 import MailTimeTLS
+import MailTimeTestSupport
 import Testing
 
 /// How `mailtime` finds the broker, its token and its trust from the environment.

@@ -2,6 +2,7 @@ import Foundation
 import MailTimeClient
 import MailTimeMessage
 import MailTimeTLS
+import MailTimeTestSupport
 import Synchronization
 import Testing
 
@@ -33,12 +34,7 @@ struct CommandLineTests {
 
     /// `mailtime` in the products directory of the running test binary.
     static func mailtimeBinary() throws -> URL {
-        let products = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        let binary = products.appendingPathComponent("mailtime")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw TestFailure("mailtime is not built at \(binary.path): build it with `swift build --product mailtime`")
-        }
-        return binary
+        URL(fileURLWithPath: try BuiltProduct.path("mailtime"))
     }
 
     private static func run(

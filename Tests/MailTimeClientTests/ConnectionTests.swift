@@ -2,6 +2,7 @@ import Foundation
 import MailTimeBroker
 import MailTimeClient
 import MailTimeTLS
+import MailTimeTestSupport
 import Testing
 
 @Suite("Connecting", .timeLimit(.minutes(2)))

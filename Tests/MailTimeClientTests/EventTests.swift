@@ -1,5 +1,6 @@
 import Foundation
 import MailTimeClient
+import MailTimeTestSupport
 import Testing
 
 @Suite("Events", .timeLimit(.minutes(2)))

@@ -1,6 +1,7 @@
 import Foundation
 import MailTimeClient
 import MailTimeMessage
+import MailTimeTestSupport
 import Testing
 
 /// Folding (MailTime's concatEmails) through the broker: emails to one recipient within the window

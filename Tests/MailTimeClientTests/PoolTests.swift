@@ -1,4 +1,5 @@
 import Foundation
+import MailTimeTestSupport
 import Testing
 
 @testable import MailTimeClient

@@ -6,7 +6,7 @@ import Testing
 
 /// Each SMTP provider's health in `STATS`, through the client and `mailtime stats`, with one working
 /// provider (smtp-sink) and one that refuses connections.
-@Suite("Provider health in STATS", .timeLimit(.minutes(2)))
+@Suite("Provider health in STATS", .tags(.peer), .unlessSkipped(.peer), .timeLimit(.minutes(2)))
 struct ProviderStatsTests {
     /// Runs `body` against a broker with one sender and the providers `sink` (smtp-sink) and `dead`
     /// (a port that refuses connections), after one email went out through `sink`.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MailTimeClient
 import MailTimeMessage
+import MailTimeTestSupport
 import Testing
 
 // README example begin

@@ -1,6 +1,7 @@
 import Foundation
 import MailTimeClient
 import MailTimeMessage
+import MailTimeTestSupport
 import Testing
 
 /// `send(_ email: Email)`: what the broker stores is the email that was sent, every field of it.

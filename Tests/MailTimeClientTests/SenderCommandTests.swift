@@ -6,7 +6,7 @@ import Testing
 
 /// `mailtime sender`, the built binary, leasing from an in-process broker with no embedded senders
 /// and delivering to real SMTP servers (Postfix's smtp-sink, aiosmtpd) on loopback.
-@Suite("mailtime sender", .timeLimit(.minutes(2)))
+@Suite("mailtime sender", .tags(.peer), .unlessSkipped(.peer), .timeLimit(.minutes(2)))
 struct SenderCommandTests {
     /// Starts `mailtime sender` against `broker`, delivering to the plain-text SMTP server on `smtpPort`.
     static func startSender(_ broker: TestBroker, smtpPort: Int, _ options: [String] = []) throws -> ChildProcess {

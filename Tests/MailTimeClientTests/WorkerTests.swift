@@ -1,5 +1,6 @@
 import Foundation
 import MailTimeClient
+import MailTimeTestSupport
 import Testing
 
 @Suite("Worker commands", .timeLimit(.minutes(2)))

@@ -6,7 +6,7 @@ import MailTimeTestSupport
 import Testing
 
 /// The router against real smtp-sink providers on loopback.
-@Suite struct ProviderRouterTests {
+@Suite(.tags(.peer), .unlessSkipped(.peer)) struct ProviderRouterTests {
     let logger = Logger(label: "mailtime.delivery.tests")
 
     func provider(_ name: String, port: Int, weight: Int = 1, rate: Double? = nil) -> ProviderConfiguration {

@@ -5,7 +5,7 @@ import MailTimeTestSupport
 import Testing
 
 /// The `balance` strategy spreads emails over the providers by their weights.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.tags(.peer), .unlessSkipped(.peer), .timeLimit(.minutes(1)))
 struct BalanceTests {
     @Test func theSplitFollowsWeightsThreeToOne() async throws {
         let heavy = try await SMTPSink.start()

@@ -6,7 +6,7 @@ import Testing
 
 /// `CANCEL` before the send (the email is never delivered) and during it (protocol.md: `OK
 /// CANCEL_REQUESTED`; a send that goes through leaves the email `sent`).
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.tags(.peer), .unlessSkipped(.peer), .timeLimit(.minutes(1)))
 struct CancelTests {
     @Test func anEmailCancelledBeforeSendingIsNeverDelivered() async throws {
         let sink = try await SMTPSink.start()

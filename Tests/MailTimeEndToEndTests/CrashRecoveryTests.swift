@@ -7,7 +7,7 @@ import Testing
 
 /// `mailtimed` killed with SIGKILL in the middle of a stream of emails and started again on the same
 /// data directory: every email that got an OK is delivered (at least once).
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.tags(.peer), .unlessSkipped(.peer), .timeLimit(.minutes(2)))
 struct CrashRecoveryTests {
     @Test func everyAcknowledgedEmailIsDeliveredAfterSIGKILL() async throws {
         let total = 5000

@@ -6,7 +6,7 @@ import Testing
 
 /// Failover: the first provider is broken, the second takes everything; when the first recovers,
 /// new emails go through it again after its circuit's cool-down.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.tags(.peer), .unlessSkipped(.peer), .timeLimit(.minutes(1)))
 struct FailoverTests {
     /// How the first provider is broken.
     enum Breakage: String, CustomTestStringConvertible, CaseIterable {

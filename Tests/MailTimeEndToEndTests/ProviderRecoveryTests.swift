@@ -5,7 +5,7 @@ import MailTimeTestSupport
 import Testing
 
 /// A provider that is down when `mailtimed` starts (nothing listens on its port) and comes up later.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.tags(.peer), .unlessSkipped(.peer), .timeLimit(.minutes(1)))
 struct ProviderRecoveryTests {
     @Test func everyEmailIsDeliveredOnceALateProviderComesUp() async throws {
         let count = 20

@@ -5,7 +5,7 @@ import MailTimeTestSupport
 import Testing
 
 /// A provider's `rate=` holds end to end.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.tags(.peer), .unlessSkipped(.peer), .timeLimit(.minutes(1)))
 struct RateLimitTests {
     @Test func fiftyMessagesPerSecondHoldWithinTenPercent() async throws {
         let sink = try await SMTPSink.start()

@@ -6,7 +6,7 @@ import Testing
 
 /// A recipient the provider refuses for good (550): the others get the email, which ends `sent`
 /// after one attempt with that recipient recorded as failed.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.tags(.peer), .unlessSkipped(.peer), .timeLimit(.minutes(1)))
 struct RejectedRecipientTests {
     @Test func theOtherRecipientsAreDeliveredAndTheRefusalIsRecorded() async throws {
         let server = try await AiosmtpdServer.start(.init(rejectedRecipients: ["bob@example.org": "550 5.1.1 no such user"]))

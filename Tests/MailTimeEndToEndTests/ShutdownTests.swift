@@ -6,7 +6,7 @@ import Testing
 
 /// SIGTERM stops `mailtimed` gracefully (README: it stops accepting, lets the senders finish the email
 /// in hand, and closes the store), also after its provider closed the pooled SMTP connections.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.tags(.peer), .unlessSkipped(.peer), .timeLimit(.minutes(1)))
 struct ShutdownTests {
     @Test(arguments: [true, false])
     func sigtermStopsTheBrokerPromptly(providerStillListens: Bool) async throws {

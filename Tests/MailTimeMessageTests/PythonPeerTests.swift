@@ -4,7 +4,7 @@ import MailTimeMessage
 import Testing
 
 /// Composed messages read back by Python's `email` package and compared field by field.
-@Suite struct PythonPeerTests {
+@Suite(.tags(.peer), .unlessSkipped(.peer)) struct PythonPeerTests {
     static let date = Date(timeIntervalSince1970: 1_795_000_000)
 
     func compose(_ email: Email, composer: MessageComposer = MessageComposer()) throws -> ([UInt8], PythonEmailParser.Parsed) {

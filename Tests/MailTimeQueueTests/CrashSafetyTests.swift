@@ -1,14 +1,14 @@
 import Foundation
 import MailTimeQueue
+import MailTimeTestSupport
 import Testing
 
 /// Kills a writer process with SIGKILL at random moments and checks that the store kept every
 /// operation it acknowledged, duplicated nothing, and opens cleanly every time.
-@Suite struct CrashSafetyTests {
-    /// `mailtime-bench`, built beside this test binary.
+@Suite(.tags(.slow), .unlessSkipped(.slow)) struct CrashSafetyTests {
+    /// `mailtime-crash-writer`, built beside this test binary.
     private var writerPath: String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("mailtime-bench").path
+        get throws { try BuiltProduct.path("mailtime-crash-writer") }
     }
 
     private struct Acknowledged {
@@ -27,9 +27,9 @@ import Testing
                     let id = try #require(JobID(fields[2]))
                     #expect(enqueued[String(fields[1])] == nil, "key \(fields[1]) acknowledged twice")
                     enqueued[String(fields[1])] = id
-                case "L": leased[try #require(JobID(fields[1]))] = try #require(UInt64(fields[2]))
-                case "C": completed[try #require(JobID(fields[1]))] = try #require(UInt64(fields[2]))
-                case "R": retried[try #require(JobID(fields[1]))] = try #require(UInt64(fields[2]))
+                case "L": leased[try #require(JobID(fields[1]))] = try #require(UInt64(fields[2])) as UInt64
+                case "C": completed[try #require(JobID(fields[1]))] = try #require(UInt64(fields[2])) as UInt64
+                case "R": retried[try #require(JobID(fields[1]))] = try #require(UInt64(fields[2])) as UInt64
                 default: Issue.record("unexpected line from the writer: \(line)")
                 }
             }
@@ -38,7 +38,6 @@ import Testing
 
     @Test(.timeLimit(.minutes(5)))
     func everyAcknowledgedOperationSurvivesSIGKILL() async throws {
-        #expect(FileManager.default.isExecutableFile(atPath: writerPath), "build mailtime-bench first: \(writerPath)")
         let directory = TemporaryDirectory()
         defer { directory.remove() }
         var acknowledged = Acknowledged()
@@ -57,8 +56,8 @@ import Testing
 
     private func runWriterUntilKilled(directory: String, run: String) async throws -> String {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: writerPath)
-        process.arguments = ["crash-writer", "--directory", directory, "--run", run]
+        process.executableURL = URL(fileURLWithPath: try writerPath)
+        process.arguments = ["--directory", directory, "--run", run]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

@@ -54,7 +54,7 @@ import Testing
         defer { directory.remove() }
         try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
         let file = directory.path + "/file"
-        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
         for path in [file, file + "/below"] {
             do {
                 _ = try MailQueue(configuration: .init(directory: path), logger: .quiet)

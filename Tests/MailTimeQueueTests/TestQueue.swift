@@ -1,12 +1,8 @@
 import Foundation
 import Logging
 import MailTimeQueue
+import MailTimeTestSupport
 import Synchronization
-
-extension Logger {
-    /// A logger that prints nothing.
-    static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-}
 
 /// A clock the test moves by hand.
 final class ManualClock: Sendable {

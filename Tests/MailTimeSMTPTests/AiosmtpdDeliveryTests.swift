@@ -7,7 +7,7 @@ import Testing
 
 /// The client against Python's aiosmtpd with STARTTLS and AUTH; each received message is read back
 /// by Python's `email` package and compared field by field.
-@Suite struct AiosmtpdDeliveryTests {
+@Suite(.tags(.peer), .unlessSkipped(.peer)) struct AiosmtpdDeliveryTests {
     let logger = SMTPTestSupport.logger
     let authority: SMTPTestSupport.TestAuthority
     let credentials = SMTPCredentials(username: "app", secret: "s3cret-Pässword")

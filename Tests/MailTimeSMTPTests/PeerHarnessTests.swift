@@ -3,7 +3,7 @@ import MailTimeTestSupport
 import Testing
 
 /// The real peers of the SMTP tests (aiosmtpd, smtp-sink), checked against a real client (swaks).
-@Suite("Peer harness")
+@Suite("Peer harness", .tags(.peer), .unlessSkipped(.peer))
 struct PeerHarnessTests {
     @Test("aiosmtpd with STARTTLS takes mail from swaks after AUTH PLAIN and LOGIN")
     func aiosmtpdSTARTTLSWithPlainAndLogin() async throws {

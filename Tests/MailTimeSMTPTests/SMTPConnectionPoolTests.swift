@@ -7,7 +7,7 @@ import Testing
 /// The pool against smtp-sink: connection limit, reuse on the caller's loop, reuse time, liveness
 /// checks, a connection the server closed. Its timing decisions are tested in
 /// `SMTPConnectionPoolStateMachineTests`, with a manual clock.
-@Suite struct SMTPConnectionPoolTests {
+@Suite(.tags(.peer), .unlessSkipped(.peer)) struct SMTPConnectionPoolTests {
     func pool(_ sink: SMTPSink, _ configuration: SMTPConnectionPool.Configuration) throws -> SMTPConnectionPool {
         try SMTPConnectionPool(
             client: SMTPTestSupport.plaintextClient(port: sink.port),

@@ -4,7 +4,7 @@ import MailTimeTestSupport
 import Testing
 
 /// The client against Postfix's smtp-sink, with each fault smtp-sink can inject.
-@Suite struct SMTPSinkFaultTests {
+@Suite(.tags(.peer), .unlessSkipped(.peer)) struct SMTPSinkFaultTests {
     let logger = SMTPTestSupport.logger
 
     func connect(_ sink: SMTPSink, configure: (inout SMTPClientConfiguration) -> Void = { _ in }) async throws(SMTPError) -> SMTPConnection {

@@ -1,5 +1,6 @@
 import Foundation
 import MailTimeTLS
+import MailTimeTestSupport
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -69,7 +70,7 @@ final class LoggingHandler: ChannelInboundHandler {
 }
 
 /// Our server against `openssl s_client`, our client against `openssl s_server`, on loopback.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.tags(.peer), .unlessSkipped(.peer), .timeLimit(.minutes(1)))
 struct TLSInteropTests {
     /// The test CA's certificates and keys, written to files for the command line tool.
     final class Files {

@@ -1,9 +1,10 @@
 import Foundation
 import MailTimeTLS
+import MailTimeTestSupport
 import Testing
 
 @Suite struct TLSKeyPairTests {
-    @Test func fingerprintMatchesOpenSSLsCommandLine() async throws {
+    @Test(.tags(.peer), .unlessSkipped(.peer)) func fingerprintMatchesOpenSSLsCommandLine() async throws {
         let pair = try TLSKeyPair.selfSigned(hostNames: ["mail.example.test"])
         let openssl = try OpenSSLProcess(["x509", "-noout", "-fingerprint", "-sha256"])
         defer { openssl.stop() }
@@ -13,7 +14,7 @@ import Testing
         #expect(line.trimmingCharacters(in: .whitespacesAndNewlines) == "sha256 Fingerprint=\(try pair.fingerprint())")
     }
 
-    @Test func selfSignedCertificateNamesItsHostsAndUsesP256() async throws {
+    @Test(.tags(.peer), .unlessSkipped(.peer)) func selfSignedCertificateNamesItsHostsAndUsesP256() async throws {
         let pair = try TLSKeyPair.selfSigned(hostNames: ["mail.example.test", "127.0.0.1"])
         let openssl = try OpenSSLProcess(["x509", "-noout", "-text"])
         defer { openssl.stop() }

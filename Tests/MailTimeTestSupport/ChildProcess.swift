@@ -26,13 +26,7 @@ import Darwin
 public final class ChildProcess: @unchecked Sendable {
     /// Why a peer could not be started, answered or stopped; the description says what and includes
     /// what the child wrote to standard error.
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public var description: String
-
-        public init(_ description: String) {
-            self.description = description
-        }
-    }
+    public typealias Failure = TestFailure
 
     /// The program and its arguments, for messages.
     public let commandLine: String

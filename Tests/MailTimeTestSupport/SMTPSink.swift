@@ -43,7 +43,8 @@ public final class SMTPSink: Sendable {
         backlog: Int = 64,
         timeout: Duration = .seconds(30)
     ) async throws -> SMTPSink {
-        let executable = ["/usr/sbin/smtp-sink", "/usr/lib/postfix/sbin/smtp-sink"]
+        let executable =
+            ["/usr/sbin/smtp-sink", "/usr/lib/postfix/sbin/smtp-sink"]
             .first { FileManager.default.isExecutableFile(atPath: $0) } ?? "smtp-sink"
         let user = getuid() == 0 && !arguments.contains("-u") ? ["-u", "nobody"] : []
         var failures: [String] = []

@@ -12,9 +12,10 @@ import MailTimeQueue
 ///     L <id> <token>               the job was leased with this token
 ///     C <id> <token>               the job was completed
 ///     R <id> <token>               the job was put back for another attempt
+@main
 struct StoreCrashWriter: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "crash-writer",
+        commandName: "mailtime-crash-writer",
         abstract: "Writes to a store until killed, printing every acknowledged operation (for the crash test)."
     )
 

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import MailTimeClient
-import MailTimeTestSupport
 import Synchronization
 
 #if canImport(Glibc)
@@ -14,11 +13,11 @@ import Glibc
 ///
 /// ``stop()`` (also done on deinit) ends the broker and removes the data directory; the child runs
 /// under ``ChildProcess``'s watchdog, so it does not outlive the tests either way.
-final class BrokerProcess: Sendable {
+public final class BrokerProcess: Sendable {
     /// The broker's data directory: queue, `admin.token`, `tls/certificate.pem`.
-    let dataDirectory: URL
+    public let dataDirectory: URL
     /// The flags every start gets, after the data directory and listening address.
-    let flags: [String]
+    public let flags: [String]
     private let running = Mutex<(child: ChildProcess, port: Int)?>(nil)
 
     private init(dataDirectory: URL, flags: [String]) {
@@ -32,7 +31,7 @@ final class BrokerProcess: Sendable {
 
     /// Starts `mailtimed` with `flags` (e.g. `["--providers", "name=p1;host=127.0.0.1;port=2525;tls=none"]`)
     /// and returns once it accepts connections.
-    static func start(_ flags: [String]) async throws -> BrokerProcess {
+    public static func start(_ flags: [String]) async throws -> BrokerProcess {
         let broker = BrokerProcess(dataDirectory: try ChildProcess.makeTemporaryDirectory(prefix: "mailtime-e2e-data"), flags: flags)
         do {
             try await broker.launch()
@@ -44,24 +43,12 @@ final class BrokerProcess: Sendable {
     }
 
     /// A `--providers` value: an SMTP relay on 127.0.0.1:`port` without TLS, with further `key=value` options.
-    static func provider(_ name: String, port: Int, _ options: String...) -> String {
+    public static func provider(_ name: String, port: Int, _ options: String...) -> String {
         (["name=\(name)", "host=127.0.0.1", "port=\(port)", "tls=none"] + options).joined(separator: ";")
     }
 
-    /// The `mailtimed` built with this test bundle (both live in the build's products directory).
-    static var executablePath: String {
-        get throws {
-            let bundle = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-            let path = URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("mailtimed").path
-            guard FileManager.default.isExecutableFile(atPath: path) else {
-                throw ChildProcess.Failure("mailtimed is not built next to the test bundle: \(path)")
-            }
-            return path
-        }
-    }
-
     /// The port the running broker listens on.
-    var port: Int {
+    public var port: Int {
         get throws {
             guard let port = running.withLock({ $0?.port }) else { throw ChildProcess.Failure("mailtimed is not running") }
             return port
@@ -69,7 +56,7 @@ final class BrokerProcess: Sendable {
     }
 
     /// The admin token the broker made in its data directory.
-    var adminToken: String {
+    public var adminToken: String {
         get throws {
             try String(contentsOf: dataDirectory.appendingPathComponent("admin.token"), encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -77,19 +64,24 @@ final class BrokerProcess: Sendable {
     }
 
     /// A client authenticated as admin, trusting the broker's own certificate by its fingerprint.
-    func connect() async throws -> MailTimeClient {
+    public func connect() async throws -> MailTimeClient {
         try await MailTimeClient.connect(
             host: "127.0.0.1",
             port: try port,
             tls: try .pinned(certificateFile: dataDirectory.appendingPathComponent("tls/certificate.pem").path),
             token: try adminToken,
-            logger: Logger(label: "mailtime-e2e", factory: { _ in SwiftLogNoOpLogHandler() })
+            logger: .quiet
         )
     }
 
     /// Kills the broker with SIGKILL (no graceful anything) and waits until it is gone.
-    func kill() async throws {
-        guard let child = running.withLock({ state in defer { state = nil }; return state?.child }) else { return }
+    public func kill() async throws {
+        guard
+            let child = running.withLock({ state in
+                defer { state = nil }
+                return state?.child
+            })
+        else { return }
         defer { child.terminate() }
         _ = Glibc.kill(child.processIdentifier, SIGKILL)
         let status = try await Self.exitStatus(of: child, within: .seconds(10))
@@ -100,8 +92,13 @@ final class BrokerProcess: Sendable {
 
     /// Stops the broker gracefully (SIGTERM) and returns its exit status. Throws, with the broker's log,
     /// if it is still running after `timeout`; it is killed then.
-    func terminate(timeout: Duration) async throws -> Int32 {
-        guard let child = running.withLock({ state in defer { state = nil }; return state?.child }) else {
+    public func terminate(timeout: Duration) async throws -> Int32 {
+        guard
+            let child = running.withLock({ state in
+                defer { state = nil }
+                return state?.child
+            })
+        else {
             throw ChildProcess.Failure("mailtimed is not running")
         }
         defer { child.terminate(timeout: .zero) }
@@ -110,15 +107,18 @@ final class BrokerProcess: Sendable {
     }
 
     /// Starts the broker again on the same data directory (after ``kill()``); returns once it accepts connections.
-    func restart() async throws {
+    public func restart() async throws {
         guard running.withLock({ $0 == nil }) else { throw ChildProcess.Failure("mailtimed is still running") }
         try await launch()
     }
 
     /// Ends the broker at once (SIGKILL when SIGTERM does not end it immediately, so that a test's cleanup
     /// never waits) and removes the data directory. Idempotent.
-    func stop() {
-        let child = running.withLock { state in defer { state = nil }; return state?.child }
+    public func stop() {
+        let child = running.withLock { state in
+            defer { state = nil }
+            return state?.child
+        }
         child?.terminate(timeout: .zero)
         try? FileManager.default.removeItem(at: dataDirectory)
     }
@@ -137,12 +137,12 @@ final class BrokerProcess: Sendable {
 
     private func launch() async throws {
         let arguments = ["--data-directory", dataDirectory.path, "--listen-host", "127.0.0.1", "--listen-port", "0"] + flags
-        let child = try ChildProcess.launch(try Self.executablePath, arguments: arguments, mergeStandardError: true)
+        let child = try ChildProcess.launch(try BuiltProduct.path("mailtimed"), arguments: arguments, mergeStandardError: true)
         let port: Int
         do {
             let line = try await child.waitForOutputLine(timeout: .seconds(30)) { $0.contains("broker listening") }
             guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("port=") }),
-                  let number = Int(field.dropFirst("port=".count))
+                let number = Int(field.dropFirst("port=".count))
             else {
                 throw ChildProcess.Failure("mailtimed announced no port: \(line)")
             }

@@ -1,0 +1,139 @@
+import Foundation
+import Logging
+import MailTimeDelivery
+import MailTimeMessage
+import MailTimeProtocol
+import MailTimeQueue
+import MailTimeTLS
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The broker, made of services for one `ServiceGroup`: the durable queue, its maintenance, its
+/// gauges, the embedded senders, and the TLS listener speaking the MailTime protocol.
+///
+/// A service group stops its services in the reverse order of ``services``: on graceful shutdown
+/// (SIGTERM, SIGINT) the listener stops accepting and answers the requests in flight, the senders
+/// stop leasing and finish the emails in hand, maintenance and metrics stop, and the queue closes
+/// last. Give the group ``shutdownGracePeriod`` as its maximum graceful shutdown duration: after it
+/// the sends still running are abandoned to their leases.
+public struct Broker: Sendable {
+    /// Pause, resume and connection counts, shared with the connections and senders.
+    public let control: DeliveryControl
+    /// The services, in the order a service group starts them.
+    public let services: [any Service]
+    /// How long a graceful shutdown may take before it is escalated to cancellation.
+    public let shutdownGracePeriod: Duration
+
+    /// Opens the queue in the data directory (made, and filled with what is missing, on first start)
+    /// and sets up the services; nothing listens or sends until they run.
+    /// - Parameters:
+    ///   - onListening: called with the bound port once the broker listens (useful with port 0).
+    public init(
+        configuration: BrokerConfiguration,
+        logger: Logger,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) throws {
+        try FileManager.default.createDirectory(
+            atPath: configuration.dataDirectory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        let tlsContext = try Self.makeTLSContext(configuration, logger: logger)
+        let authenticator = try TokenAuthenticator(tokens: EmbeddedDefaults.tokens(configuration, logger: logger))
+        let control = DeliveryControl()
+        let queue = try MailQueue(configuration: configuration.queueConfiguration, logger: logger)
+        let hub = EventHub()
+        let executor = BrokerCommandExecutor(
+            queue: queue,
+            intake: try EmailIntake(configuration: configuration, clock: queue.configuration.clock),
+            control: control
+        )
+        var services: [any Service] = [
+            QueueService(queue: queue, hub: hub, logger: logger),
+            QueueMaintenance(queue: queue, interval: .seconds(60), logger: logger),
+            QueueMetrics(queue: queue, interval: .seconds(5), logger: logger),
+        ]
+        do {
+            if let senders = try Self.makeSenders(configuration, queue: queue, control: control, eventLoopGroup: eventLoopGroup, logger: logger) {
+                services.append(senders)
+            }
+        } catch {
+            queue.close()
+            throw error
+        }
+        services.append(
+            BrokerListener(
+                configuration: configuration,
+                executor: executor,
+                authenticator: authenticator,
+                hub: hub,
+                control: control,
+                tlsContext: tlsContext,
+                eventLoopGroup: eventLoopGroup,
+                onListening: onListening,
+                logger: logger
+            )
+        )
+        self.control = control
+        self.services = services
+        self.shutdownGracePeriod = configuration.shutdownGracePeriod
+    }
+
+    /// The embedded senders: through the configured SMTP providers, or with none into `outbox/`
+    /// in the data directory; `nil` with no senders configured.
+    private static func makeSenders(
+        _ configuration: BrokerConfiguration,
+        queue: MailQueue,
+        control: DeliveryControl,
+        eventLoopGroup: any EventLoopGroup,
+        logger: Logger
+    ) throws -> SenderService? {
+        guard configuration.senders > 0 else { return nil }
+        let deliverer: any MailDeliverer
+        let router: ProviderRouter?
+        if configuration.providers.isEmpty {
+            let outbox = try FileOutboxDeliverer(directory: configuration.dataDirectory + "/outbox")
+            logger.info("embedded senders deliver to the outbox", metadata: ["outbox": "\(outbox.directory)", "senders": "\(configuration.senders)"])
+            deliverer = outbox
+            router = nil
+        } else {
+            let providers = try ProviderRouter(providers: configuration.providers, configuration: configuration.routing, logger: logger)
+            control.attach(providers)
+            logger.info(
+                "embedded senders deliver through SMTP",
+                metadata: ["providers": "\(configuration.providers.map(\.name))", "senders": "\(configuration.senders)"]
+            )
+            deliverer = providers
+            router = providers
+        }
+        let composer = MessageComposer(defaultFrom: try configuration.defaultFrom.map { try EmailAddress($0) })
+        let host = ProcessInfo.processInfo.hostName
+        let workers = (0..<configuration.senders).map { index in
+            SenderWorker(
+                source: QueueJobSource(
+                    queue: queue, control: control, owner: "\(host)-\(getpid())-\(index)", visibility: configuration.leaseVisibility,
+                    logger: logger
+                ),
+                deliverer: deliverer,
+                composer: composer,
+                renewalInterval: configuration.leaseVisibility / 3,
+                batchSize: 8,
+                folding: configuration.folding,
+                logger: logger
+            )
+        }
+        return SenderService(workers: workers, router: router, eventLoopGroup: eventLoopGroup, stopLeasing: control.stopLeasing, logger: logger)
+    }
+
+    private static func makeTLSContext(_ configuration: BrokerConfiguration, logger: Logger) throws -> TLSContext {
+        let pair = try EmbeddedDefaults.serverKeyPair(configuration, logger: logger)
+        var tls = TLSConfiguration.server(certificateChain: pair.certificate, privateKey: pair.key)
+        if let clientCA = configuration.clientCAPath {
+            tls.trustRoots = .bundle(.file(clientCA))
+            tls.certificateVerification = .fullVerification
+        }
+        return try TLSContext(configuration: tls)
+    }
+}
