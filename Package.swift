@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "MailTimeQueue", targets: ["MailTimeQueue"]),
         .library(name: "MailTimeTLS", targets: ["MailTimeTLS"]),
         .library(name: "MailTimeJSON", targets: ["MailTimeJSON"]),
+        .library(name: "MailTimeModel", targets: ["MailTimeModel"]),
         .library(name: "MailTimeMessage", targets: ["MailTimeMessage"]),
         .library(name: "MailTimeProtocol", targets: ["MailTimeProtocol"]),
         .library(name: "MailTimeClient", targets: ["MailTimeClient"]),
@@ -53,6 +54,7 @@ let package = Package(
             name: "MailTimeQueue",
             dependencies: [
                 "MailTimeLMDB",
+                "MailTimeModel",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -70,6 +72,8 @@ let package = Package(
         .target(
             name: "MailTimeProtocol",
             dependencies: [
+                "MailTimeJSON",
+                "MailTimeModel",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -80,6 +84,7 @@ let package = Package(
                 "MailTimeJSON",
                 "MailTimeDelivery",
                 .product(name: "Metrics", package: "swift-metrics"),
+                "MailTimeModel",
                 "MailTimeProtocol",
                 "MailTimeQueue",
                 "MailTimeTLS",
@@ -99,6 +104,7 @@ let package = Package(
             dependencies: [
                 "MailTimeJSON",
                 "MailTimeMessage",
+                "MailTimeModel",
                 "MailTimeProtocol",
                 "MailTimeTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -116,6 +122,7 @@ let package = Package(
                 "MailTimeSMTP",
                 "MailTimeClient",
                 "MailTimeMessage",
+                "MailTimeModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -139,6 +146,10 @@ let package = Package(
         .target(
             name: "MailTimeJSON"
         ),
+        // The values queue, delivery, protocol and client share: a recipient's result, a delivery failure.
+        .target(
+            name: "MailTimeModel"
+        ),
         // Emails: the JSON model with validation, the MIME composer, templates.
         .target(
             name: "MailTimeMessage",
@@ -161,6 +172,7 @@ let package = Package(
             name: "MailTimeDelivery",
             dependencies: [
                 "MailTimeMessage",
+                "MailTimeModel",
                 "MailTimeSMTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -175,6 +187,7 @@ let package = Package(
                 "MailTimeClient",
                 "MailTimeQueue",
                 "MailTimeMessage",
+                "MailTimeModel",
                 "MailTimeSMTP",
                 "MailTimeTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -194,6 +207,7 @@ let package = Package(
             name: "MailTimeQueueTests",
             dependencies: [
                 "MailTimeQueue",
+                "MailTimeModel",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -201,6 +215,8 @@ let package = Package(
             name: "MailTimeProtocolTests",
             dependencies: [
                 "MailTimeProtocol",
+                "MailTimeJSON",
+                "MailTimeModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
@@ -218,6 +234,7 @@ let package = Package(
             dependencies: [
                 "MailTimeClient",
                 "MailTimeMessage",
+                "MailTimeModel",
                 "MailTimeBroker",
                 "MailTimeDelivery",
                 "MailTimeTLS",
@@ -243,6 +260,7 @@ let package = Package(
             name: "MailTimeDeliveryTests",
             dependencies: [
                 "MailTimeDelivery",
+                "MailTimeModel",
                 "MailTimeSMTP",
                 "MailTimeMessage",
                 "MailTimeTestSupport",

@@ -185,10 +185,10 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
         }
         var buffer = context.channel.allocator.buffer(capacity: 512)
         if lostEvents > 0 {
-            buffer.writeString(#"EVENT {"event":"overflow","lost":\#(lostEvents)}"# + "\r\n")
+            buffer.writeString("EVENT " + MailTimeEvent.overflow(lost: lostEvents).json + "\r\n")
             lostEvents = 0
         }
-        buffer.writeString("EVENT " + JobJSON.text(event) + "\r\n")
+        buffer.writeString("EVENT " + MailTimeEvent(event).json + "\r\n")
         unwrittenEvents += 1
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in bound.value.unwrittenEvents -= 1 }

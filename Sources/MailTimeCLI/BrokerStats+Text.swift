@@ -1,4 +1,5 @@
 import MailTimeClient
+import MailTimeModel
 
 extension BrokerStats {
     /// The statistics for people: the count in each state, then the oldest ready email's age,
@@ -20,7 +21,7 @@ extension BrokerStats {
     }
 }
 
-extension BrokerStats.Provider {
+extension ProviderHealth {
     /// `up, 12 sent, 1 failed`, or `down, 0 sent, 3 failed (3 in a row), last error: …`.
     fileprivate var text: String {
         var text = "\(isUp ? "up" : "down"), \(sent) sent, \(failures) failed"

@@ -25,7 +25,7 @@ extension JobStatus {
 
     /// The job in a listing: `<id>  <state>  attempts=<n>  <last error code or ->`.
     var listLine: String {
-        "\(id)  \(state.rawValue)  attempts=\(attempts)  \(lastError?.code ?? "-")"
+        "\(id)  \(state.rawValue)  attempts=\(attempts)  \(lastError?.code.name ?? "-")"
     }
 
     /// `<address>  accepted|rejected  <code> <reply>`, the addresses padded to one width.

@@ -1,3 +1,5 @@
+import MailTimeModel
+
 /// One email in the queue: its place in the queue's life cycle and what happened to it so far.
 /// The email itself (the payload) is stored once, apart; read it with ``MailQueue/payload(of:)``.
 public struct Job: Hashable, Sendable {

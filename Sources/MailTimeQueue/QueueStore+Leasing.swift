@@ -1,4 +1,5 @@
 import MailTimeLMDB
+import MailTimeModel
 
 extension QueueStore {
     /// Leases up to `maximum` due jobs in order (priority, then not-before, then id). With
@@ -297,7 +298,7 @@ extension QueueStore {
 
     private func stamped(_ error: DeliveryFailure, _ now: Timestamp) -> DeliveryFailure {
         var error = error
-        error.at = now
+        error.at = now.millisecondsSince1970
         return error
     }
 }

@@ -1,4 +1,7 @@
-/// Where an email stands, as `STATUS`, `LIST` and events report it. Times are Unix milliseconds.
+import MailTimeModel
+
+/// Where an email stands: the body of `STATUS`, of each `LIST` line and of an event's `job`.
+/// Times are Unix milliseconds.
 public struct JobStatus: Hashable, Sendable {
     /// A job's place in its life.
     public enum State: String, Hashable, Sendable, CaseIterable {
@@ -24,6 +27,12 @@ public struct JobStatus: Hashable, Sendable {
         public var deadline: Int64
         /// The fencing token that reports the outcome.
         public var token: UInt64
+
+        public init(owner: String, deadline: Int64, token: UInt64) {
+            self.owner = owner
+            self.deadline = deadline
+            self.token = token
+        }
     }
 
     /// The job id (a UUID, lower-case).
@@ -46,10 +55,40 @@ public struct JobStatus: Hashable, Sendable {
     /// Whether a cancel waits for the current attempt to end.
     public var cancelRequested: Bool
     /// The last attempt's failure.
-    public var lastError: DeliveryError?
-    /// Per-recipient results of the last attempt.
-    public var recipients: [RecipientReport]
+    public var lastError: DeliveryFailure?
+    /// Per-recipient results, merged over the attempts.
+    public var recipients: [RecipientResult]
     public var idempotencyKey: String?
-    /// The JSON object as the broker sent it.
-    public var json: String
+
+    public init(
+        id: String,
+        state: State,
+        priority: Int = 128,
+        attempts: Int = 0,
+        createdAt: Int64,
+        updatedAt: Int64,
+        notBefore: Int64? = nil,
+        finishedAt: Int64? = nil,
+        lease: Lease? = nil,
+        provider: Int? = nil,
+        cancelRequested: Bool = false,
+        lastError: DeliveryFailure? = nil,
+        recipients: [RecipientResult] = [],
+        idempotencyKey: String? = nil
+    ) {
+        self.id = id
+        self.state = state
+        self.priority = priority
+        self.attempts = attempts
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.notBefore = notBefore
+        self.finishedAt = finishedAt
+        self.lease = lease
+        self.provider = provider
+        self.cancelRequested = cancelRequested
+        self.lastError = lastError
+        self.recipients = recipients
+        self.idempotencyKey = idempotencyKey
+    }
 }
