@@ -250,7 +250,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailTimeJSONTests",
-            dependencies: ["MailTimeJSON"]
+            dependencies: ["MailTimeJSON", "MailTimeTestSupport"]
         ),
         .testTarget(
             name: "MailTimeMessageTests",
