@@ -81,7 +81,6 @@ let package = Package(
         .target(
             name: "MailTimeBroker",
             dependencies: [
-                "MailTimeJSON",
                 "MailTimeDelivery",
                 .product(name: "Metrics", package: "swift-metrics"),
                 "MailTimeModel",
@@ -102,7 +101,6 @@ let package = Package(
         .target(
             name: "MailTimeClient",
             dependencies: [
-                "MailTimeJSON",
                 "MailTimeMessage",
                 "MailTimeModel",
                 "MailTimeProtocol",

@@ -1,3 +1,4 @@
+import MailTimeModel
 import MailTimeProtocol
 import MailTimeQueue
 
@@ -30,7 +31,7 @@ struct BrokerCommandExecutor: Sendable {
             }
         case .cancel(let id):
             submit(.cancel(try jobID(id)), reply) { outcome in
-                .ok(outcome == .cancelled ? "CANCELLED" : "CANCEL_REQUESTED")
+                .ok(outcome.rawValue)
             }
         case .status(let id):
             submit(.status(try jobID(id)), reply) { job in .ok(JobStatus(job).json) }
@@ -73,12 +74,14 @@ struct BrokerCommandExecutor: Sendable {
                 .okLines(jobs.map { LeasedEmail($0).replyLine })
             }
         case .complete(let id, let token, let results):
-            try record(WorkerReport(command: command.name, json: results), id: id, token: token, reply: reply)
-        case .retry(let id, let token, let text), .fail(let id, let token, let text):
-            try record(WorkerReport(command: command.name, json: text), id: id, token: token, reply: reply)
+            try record(WorkerReport(completeJSON: results), id: id, token: token, reply: reply)
+        case .retry(let id, let token, let text):
+            try record(WorkerReport(retryJSON: text), id: id, token: token, reply: reply)
+        case .fail(let id, let token, let text):
+            try record(WorkerReport(failJSON: text), id: id, token: token, reply: reply)
         case .touch(let id, let token, let seconds):
             submit(.touch(try jobID(id), token: token, extendBy: .seconds(seconds)), reply) { renewal in
-                .ok("\(renewal.deadline.millisecondsSince1970)" + (renewal.cancelRequested ? " CANCEL_REQUESTED" : ""))
+                .ok("\(renewal.deadline)" + (renewal.cancelRequested ? " CANCEL_REQUESTED" : ""))
             }
         case .ping, .auth, .events, .quit:
             // The session state machine answers these itself.

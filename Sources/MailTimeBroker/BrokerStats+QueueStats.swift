@@ -5,8 +5,8 @@ import MailTimeQueue
 extension BrokerStats {
     /// `STATS`: the queue's counts and times, with the broker's own figures.
     init(_ stats: QueueStats, isPaused: Bool, connections: Int, providers: [ProviderHealth]) {
-        var counts: [JobStatus.State: Int] = [:]
-        for state in JobState.allCases { counts[JobStatus.State(state)] = stats.count(state) }
+        var counts: [JobState: Int] = [:]
+        for state in JobState.allCases { counts[state] = stats.count(state) }
         self.init(
             counts: counts,
             oldestReadyAgeMilliseconds: stats.oldestReadyAge.milliseconds,

@@ -1,3 +1,4 @@
+import MailTimeModel
 import MailTimeProtocol
 import MailTimeQueue
 
@@ -6,7 +7,7 @@ extension JobStatus {
     init(_ job: Job) {
         self.init(
             id: job.id.description,
-            state: State(job.state),
+            state: job.state,
             priority: Int(job.priority),
             attempts: job.attempts,
             createdAt: job.createdAt.millisecondsSince1970,
@@ -20,19 +21,5 @@ extension JobStatus {
             recipients: job.recipientResults,
             idempotencyKey: job.idempotencyKey
         )
-    }
-}
-
-extension JobStatus.State {
-    /// The protocol's name for a queue state.
-    init(_ state: JobState) {
-        switch state {
-        case .scheduled: self = .scheduled
-        case .ready: self = .ready
-        case .leased: self = .leased
-        case .sent: self = .sent
-        case .failed: self = .failed
-        case .cancelled: self = .cancelled
-        }
     }
 }

@@ -7,9 +7,9 @@ extension BrokerStats {
     /// and one line per SMTP provider.
     var textLines: [String] {
         let width = counts.values.map { String($0).count }.max() ?? 1
-        var fields: [(key: String, value: String)] = JobStatus.State.allCases.map { state in
+        var fields: [(key: String, value: String)] = JobState.allCases.map { state in
             let count = String(counts[state] ?? 0)
-            return (state.rawValue, String(repeating: " ", count: width - count.count) + count)
+            return (state.name, String(repeating: " ", count: width - count.count) + count)
         }
         fields.append(("oldest ready", counts[.ready, default: 0] == 0 ? "-" : TextLayout.duration(oldestReadyAgeMilliseconds)))
         if let nextDueAt { fields.append(("next due", TextLayout.time(nextDueAt))) }

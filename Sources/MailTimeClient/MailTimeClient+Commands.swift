@@ -48,8 +48,8 @@ extension MailTimeClient {
 
     /// `LIST`: up to `limit` (1–1000) jobs in `state`, in id order, after the job `after` (admin).
     /// Page by passing the last id as `after`.
-    public func list(state: JobStatus.State, after: String? = nil, limit: Int = 100) async throws(MailTimeClientError) -> [JobStatus] {
-        let reply = try await send(Request(["LIST", state.rawValue, after ?? "-", String(limit)], shape: .counted))
+    public func list(state: JobState, after: String? = nil, limit: Int = 100) async throws(MailTimeClientError) -> [JobStatus] {
+        let reply = try await send(Request(["LIST", state.name, after ?? "-", String(limit)], shape: .counted))
         var jobs: [JobStatus] = []
         jobs.reserveCapacity(reply.dataLines.count)
         for line in reply.dataLines.map(\.text) {

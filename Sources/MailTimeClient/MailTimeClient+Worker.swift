@@ -36,9 +36,9 @@ extension MailTimeClient {
         results: [RecipientResult] = [],
         delayMilliseconds: Int64? = nil,
         provider: Int? = nil
-    ) async throws(MailTimeClientError) -> JobStatus.State {
+    ) async throws(MailTimeClientError) -> JobState {
         let reply = try await report(.retry(error, results: results, delayMilliseconds: delayMilliseconds, provider: provider), id: id, token: token)
-        guard let state = JobStatus.State(rawValue: reply.line.dropFirst(3).lowercased()) else {
+        guard let state = JobState(name: reply.line.dropFirst(3).lowercased()) else {
             throw MailTimeClientError(.unexpectedReply, "RETRY was answered with \(reply.line.prefix(80))")
         }
         return state

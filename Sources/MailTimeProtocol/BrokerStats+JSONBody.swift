@@ -6,9 +6,9 @@ import MailTimeModel
 extension BrokerStats: JSONBody {
     public init(json value: JSONValue) throws(ProtocolError) {
         _ = try value.objectMembers("STATS")
-        var counts: [JobStatus.State: Int] = [:]
-        for state in JobStatus.State.allCases {
-            counts[state] = try value.optional(state.rawValue, "a whole number", JSONValue.int) ?? 0
+        var counts: [JobState: Int] = [:]
+        for state in JobState.allCases {
+            counts[state] = try value.optional(state.name, "a whole number", JSONValue.int) ?? 0
         }
         self.init(
             counts: counts,
@@ -23,8 +23,8 @@ extension BrokerStats: JSONBody {
 
     public func write(to writer: inout JSONWriter) {
         writer.beginObject()
-        for state in JobStatus.State.allCases {
-            writer.key(state.rawValue)
+        for state in JobState.allCases {
+            writer.key(state.name)
             writer.integer(counts[state, default: 0])
         }
         writer.key("oldest_ready_age_ms")

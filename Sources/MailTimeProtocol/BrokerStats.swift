@@ -3,7 +3,7 @@ import MailTimeModel
 /// The queue at a glance: the body of `STATS`.
 public struct BrokerStats: Hashable, Sendable {
     /// How many jobs are in each state.
-    public var counts: [JobStatus.State: Int]
+    public var counts: [JobState: Int]
     /// How long the oldest ready email has waited, in milliseconds.
     public var oldestReadyAgeMilliseconds: Int64
     /// When the next scheduled email falls due (Unix milliseconds), if any.
@@ -18,7 +18,7 @@ public struct BrokerStats: Hashable, Sendable {
     public var providers: [ProviderHealth]
 
     public init(
-        counts: [JobStatus.State: Int],
+        counts: [JobState: Int],
         oldestReadyAgeMilliseconds: Int64,
         nextDueAt: Int64?,
         nextLeaseDeadline: Int64?,

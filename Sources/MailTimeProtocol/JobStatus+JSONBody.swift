@@ -6,7 +6,7 @@ extension JobStatus: JSONBody {
     public init(json value: JSONValue) throws(ProtocolError) {
         _ = try value.objectMembers("a job")
         let stateName = try value.required("state", "a job state", \.stringValue)
-        guard let state = State(rawValue: stateName) else {
+        guard let state = JobState(name: stateName) else {
             throw ProtocolError(.invalidField, "state: unknown state \(stateName.prefix(32))")
         }
         var lease: Lease?
@@ -40,7 +40,7 @@ extension JobStatus: JSONBody {
         writer.key("id")
         writer.string(id)
         writer.key("state")
-        writer.string(state.rawValue)
+        writer.string(state.name)
         writer.key("priority")
         writer.integer(priority)
         writer.key("attempts")

@@ -3,22 +3,6 @@ import MailTimeModel
 /// Where an email stands: the body of `STATUS`, of each `LIST` line and of an event's `job`.
 /// Times are Unix milliseconds.
 public struct JobStatus: Hashable, Sendable {
-    /// A job's place in its life.
-    public enum State: String, Hashable, Sendable, CaseIterable {
-        /// Waiting for its time (`send_at`, or the next attempt after a temporary failure).
-        case scheduled
-        /// Due, waiting for a sender.
-        case ready
-        /// A sender holds it.
-        case leased
-        /// Delivered.
-        case sent
-        /// Failed for good.
-        case failed
-        /// Cancelled.
-        case cancelled
-    }
-
     /// The lease a sender holds on the email.
     public struct Lease: Hashable, Sendable {
         /// Who holds it.
@@ -37,7 +21,7 @@ public struct JobStatus: Hashable, Sendable {
 
     /// The job id (a UUID, lower-case).
     public var id: String
-    public var state: State
+    public var state: JobState
     /// Lower goes first; 128 by default.
     public var priority: Int
     /// Delivery attempts made so far.
@@ -62,7 +46,7 @@ public struct JobStatus: Hashable, Sendable {
 
     public init(
         id: String,
-        state: State,
+        state: JobState,
         priority: Int = 128,
         attempts: Int = 0,
         createdAt: Int64,

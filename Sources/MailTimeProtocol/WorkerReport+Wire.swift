@@ -2,35 +2,29 @@ import MailTimeJSON
 import MailTimeModel
 
 extension WorkerReport {
-    /// Reads the report of the worker command `command` (`COMPLETE`, `RETRY` or `FAIL`) from its
-    /// JSON argument (`nil` when the line has none). Refuses fields the command does not define.
-    public init(command: String, json text: String?) throws(ProtocolError) {
-        let value: JSONValue?
-        do {
-            value = try text.map { text throws(JSONParser.SyntaxError) in try JSONParser.parse(Array(text.utf8)) }
-        } catch {
-            throw ProtocolError(.invalidJSON, "the argument is not valid JSON: \(error)")
+    /// Reads `COMPLETE`'s optional results array (`nil` when the line has none).
+    public init(completeJSON text: String?) throws(ProtocolError) {
+        guard let value = try Self.parse(text) else {
+            self = .complete(results: [])
+            return
         }
-        switch command {
-        case "COMPLETE":
-            guard let value else {
-                self = .complete(results: [])
-                return
-            }
-            self = .complete(results: try value.elements(named: "results", RecipientResult.init(json:)))
-        case "RETRY":
-            let report = try Self.object(value, known: ["error", "results", "delay_ms", "provider"])
-            let delay = try report.optional("delay_ms", "a whole number of milliseconds, 0 or more") { $0.integerValue.flatMap { $0 >= 0 ? $0 : nil } }
-            let provider = try report.optional("provider", "a provider index, 0 or more") { field in
-                field.integerValue.flatMap { (0...Int64(Int32.max)).contains($0) ? Int($0) : nil }
-            }
-            self = .retry(try Self.error(report), results: try report.array("results", RecipientResult.init(json:)) ?? [], delayMilliseconds: delay, provider: provider)
-        case "FAIL":
-            let report = try Self.object(value, known: ["error", "results"])
-            self = .fail(try Self.error(report), results: try report.array("results", RecipientResult.init(json:)) ?? [])
-        default:
-            throw ProtocolError(.unknownCommand, "\(command) does not report a delivery")
+        self = .complete(results: try value.elements(named: "results", RecipientResult.init(json:)))
+    }
+
+    /// Reads `RETRY`'s report, `{"error","results","delay_ms","provider"}`; refuses other fields.
+    public init(retryJSON text: String) throws(ProtocolError) {
+        let report = try Self.object(try Self.parse(text), known: ["error", "results", "delay_ms", "provider"])
+        let delay = try report.optional("delay_ms", "a whole number of milliseconds, 0 or more") { $0.integerValue.flatMap { $0 >= 0 ? $0 : nil } }
+        let provider = try report.optional("provider", "a provider index, 0 or more") { field in
+            field.integerValue.flatMap { (0...Int64(Int32.max)).contains($0) ? Int($0) : nil }
         }
+        self = .retry(try Self.error(report), results: try report.array("results", RecipientResult.init(json:)) ?? [], delayMilliseconds: delay, provider: provider)
+    }
+
+    /// Reads `FAIL`'s report, `{"error","results"}`; refuses other fields.
+    public init(failJSON text: String) throws(ProtocolError) {
+        let report = try Self.object(try Self.parse(text), known: ["error", "results"])
+        self = .fail(try Self.error(report), results: try report.array("results", RecipientResult.init(json:)) ?? [])
     }
 
     /// The command word and its JSON argument (`nil` for `COMPLETE` with no results).
@@ -59,6 +53,15 @@ extension WorkerReport {
             Self.write(error, results, to: &writer)
             writer.endObject()
             return ("FAIL", String(decoding: writer.bytes, as: UTF8.self))
+        }
+    }
+
+    private static func parse(_ text: String?) throws(ProtocolError) -> JSONValue? {
+        guard let text else { return nil }
+        do {
+            return try JSONParser.parse(Array(text.utf8))
+        } catch {
+            throw ProtocolError(.invalidJSON, "the argument is not valid JSON: \(error)")
         }
     }
 

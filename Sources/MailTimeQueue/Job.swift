@@ -99,22 +99,6 @@ public struct EnqueueResult: Hashable, Sendable {
     public var isDuplicate: Bool
 }
 
-/// What a cancel did.
-public enum CancelOutcome: Hashable, Sendable {
-    /// The job was cancelled.
-    case cancelled
-    /// The job is being sent; it is cancelled if its sender reports a failure or its lease expires.
-    case cancelRequested
-}
-
-/// The answer to a lease renewal.
-public struct LeaseRenewal: Hashable, Sendable {
-    /// The lease's new deadline.
-    public var deadline: Timestamp
-    /// Whether a cancel arrived: the sender should stop if it has not started sending.
-    public var cancelRequested: Bool
-}
-
 /// Which jobs to requeue.
 public enum RequeueSelection: Hashable, Sendable {
     /// These jobs (each must be failed or cancelled).

@@ -213,7 +213,7 @@ extension QueueStore {
         renewed.lease!.deadline = now + `extension`
         renewed.updatedAt = now
         try update(job, to: renewed, transaction)
-        return LeaseRenewal(deadline: renewed.lease!.deadline, cancelRequested: job.cancelRequested)
+        return LeaseRenewal(deadline: renewed.lease!.deadline.millisecondsSince1970, cancelRequested: job.cancelRequested)
     }
 
     /// Makes due scheduled jobs ready and ends expired leases; runs at the start of every write round,

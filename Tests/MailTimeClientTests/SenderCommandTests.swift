@@ -27,7 +27,7 @@ struct SenderCommandTests {
     }
 
     /// The ids of the emails in `state` (up to 1000).
-    static func ids(in state: JobStatus.State, client: MailTimeClient) async throws -> Set<String> {
+    static func ids(in state: JobState, client: MailTimeClient) async throws -> Set<String> {
         Set(try await client.list(state: state, limit: 1000).map(\.id))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MailTimeModel
 import MailTimeQueue
 import Testing
 
