@@ -81,7 +81,7 @@ struct BrokerCommandExecutor: Sendable {
             try record(WorkerReport(failJSON: text), id: id, token: token, reply: reply)
         case .touch(let id, let token, let seconds):
             submit(.touch(try jobID(id), token: token, extendBy: .seconds(seconds)), reply) { renewal in
-                .ok("\(renewal.deadline)" + (renewal.cancelRequested ? " CANCEL_REQUESTED" : ""))
+                .ok(renewal.replyText)
             }
         case .ping, .auth, .events, .quit:
             // The session state machine answers these itself.

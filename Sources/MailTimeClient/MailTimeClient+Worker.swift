@@ -52,11 +52,14 @@ extension MailTimeClient {
     /// `TOUCH`: extends the lease to `seconds` (1–3600) from now.
     public func touch(id: String, token: UInt64, seconds: Int) async throws(MailTimeClientError) -> LeaseRenewal {
         let reply = try await send(Request(["TOUCH", id, String(token), String(seconds)]))
-        let words = reply.line.split(separator: " ")
-        guard words.count == 2 || (words.count == 3 && words[2] == "CANCEL_REQUESTED"), let deadline = Int64(words[1]) else {
+        guard reply.line.hasPrefix("OK ") else {
             throw MailTimeClientError(.unexpectedReply, "TOUCH was answered with \(reply.line.prefix(80))")
         }
-        return LeaseRenewal(deadline: deadline, cancelRequested: words.count == 3)
+        do throws(ProtocolError) {
+            return try LeaseRenewal(replyText: reply.line.dropFirst(3))
+        } catch {
+            throw MailTimeClientError(unexpected: "TOUCH's reply", error)
+        }
     }
 
     /// Sends a worker report: its command, the id and token, and its JSON.
