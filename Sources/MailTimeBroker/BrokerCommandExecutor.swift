@@ -27,7 +27,7 @@ struct BrokerCommandExecutor: Sendable {
             let isDue = job.notBefore == nil
             submit(.enqueue([job]), reply) { results in
                 if isDue && !results[0].isDuplicate { control.workArrived(wakingUpTo: 1) }
-                return .ok(results[0].isDuplicate ? "\(results[0].id) DUPLICATE" : "\(results[0].id)")
+                return .ok(SendResult(id: results[0].id.description, isDuplicate: results[0].isDuplicate).replyText)
             }
         case .cancel(let id):
             submit(.cancel(try jobID(id)), reply) { outcome in

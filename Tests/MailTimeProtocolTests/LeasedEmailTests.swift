@@ -1,4 +1,3 @@
-import MailTimeModel
 import MailTimeProtocol
 import NIOCore
 import Testing
@@ -38,16 +37,6 @@ import Testing
         #expect(ReplyLine.payloadSize(of: "JOB {\"id\":\"a\"}") == nil)
         #expect(ReplyLine.payloadSize(of: "EVENT {}") == nil)
         #expect(ReplyLine.payloadSize(of: "JOB 99999999999999999999 {}") == nil)
-    }
-
-    @Test func renewalsRoundTripThroughTouchsReply() throws {
-        for renewal in [LeaseRenewal(deadline: 1_764_400_360_000, cancelRequested: false), LeaseRenewal(deadline: 5, cancelRequested: true)] {
-            #expect(try LeaseRenewal(replyText: renewal.replyText) == renewal)
-        }
-        #expect(LeaseRenewal(deadline: 5, cancelRequested: true).replyText == "5 CANCEL_REQUESTED")
-        for text in ["", "x", "5 CANCELLED", "5 CANCEL_REQUESTED more"] {
-            #expect(throws: ProtocolError.self) { try LeaseRenewal(replyText: text) }
-        }
     }
 
     @Test func aPayloadOfAnotherSizeIsRefused() {
