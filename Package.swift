@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "MailTimeQueue", targets: ["MailTimeQueue"]),
         .library(name: "MailTimeTLS", targets: ["MailTimeTLS"]),
         .library(name: "MailTimeJSON", targets: ["MailTimeJSON"]),
+        .library(name: "MailTimeModel", targets: ["MailTimeModel"]),
         .library(name: "MailTimeMessage", targets: ["MailTimeMessage"]),
         .library(name: "MailTimeProtocol", targets: ["MailTimeProtocol"]),
         .library(name: "MailTimeClient", targets: ["MailTimeClient"]),
@@ -56,6 +57,7 @@ let package = Package(
             name: "MailTimeQueue",
             dependencies: [
                 "MailTimeLMDB",
+                "MailTimeModel",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -73,6 +75,8 @@ let package = Package(
         .target(
             name: "MailTimeProtocol",
             dependencies: [
+                "MailTimeJSON",
+                "MailTimeModel",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -80,9 +84,9 @@ let package = Package(
         .target(
             name: "MailTimeBroker",
             dependencies: [
-                "MailTimeJSON",
                 "MailTimeDelivery",
                 .product(name: "Metrics", package: "swift-metrics"),
+                "MailTimeModel",
                 "MailTimeProtocol",
                 "MailTimeQueue",
                 "MailTimeTLS",
@@ -100,8 +104,8 @@ let package = Package(
         .target(
             name: "MailTimeClient",
             dependencies: [
-                "MailTimeJSON",
                 "MailTimeMessage",
+                "MailTimeModel",
                 "MailTimeProtocol",
                 "MailTimeTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -118,6 +122,7 @@ let package = Package(
                 "MailTimeClient",
                 "MailTimeMessage",
                 "MailTimeSender",
+                "MailTimeModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -151,6 +156,10 @@ let package = Package(
         .target(
             name: "MailTimeJSON"
         ),
+        // The values queue, delivery, protocol and client share: a recipient's result, a delivery failure.
+        .target(
+            name: "MailTimeModel"
+        ),
         // Emails: the JSON model with validation, the MIME composer, templates.
         .target(
             name: "MailTimeMessage",
@@ -173,6 +182,7 @@ let package = Package(
             name: "MailTimeDelivery",
             dependencies: [
                 "MailTimeMessage",
+                "MailTimeModel",
                 "MailTimeSMTP",
                 "MailTimeTLS",
                 .product(name: "Logging", package: "swift-log"),
@@ -198,6 +208,7 @@ let package = Package(
                 "MailTimeClient",
                 "MailTimeQueue",
                 "MailTimeMessage",
+                "MailTimeModel",
                 "MailTimeSMTP",
                 "MailTimeTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -218,6 +229,7 @@ let package = Package(
             dependencies: [
                 "MailTimeQueue",
                 "MailTimeTestSupport",
+                "MailTimeModel",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -225,6 +237,8 @@ let package = Package(
             name: "MailTimeProtocolTests",
             dependencies: [
                 "MailTimeProtocol",
+                "MailTimeJSON",
+                "MailTimeModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
@@ -249,11 +263,15 @@ let package = Package(
             dependencies: [
                 "MailTimeClient",
                 "MailTimeMessage",
+                "MailTimeModel",
                 "MailTimeBroker",
                 "MailTimeDelivery",
                 "MailTimeTLS",
                 "MailTimeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // What the tests share: the brokers they start (in process and as a child process), the real peers
@@ -270,7 +288,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MailTimeJSONTests",
-            dependencies: ["MailTimeJSON"]
+            dependencies: ["MailTimeJSON", "MailTimeTestSupport"]
         ),
         .testTarget(
             name: "MailTimeMessageTests",
@@ -280,6 +298,7 @@ let package = Package(
             name: "MailTimeDeliveryTests",
             dependencies: [
                 "MailTimeDelivery",
+                "MailTimeModel",
                 "MailTimeSMTP",
                 "MailTimeMessage",
                 "MailTimeTestSupport",

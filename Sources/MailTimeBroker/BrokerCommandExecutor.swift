@@ -1,5 +1,4 @@
-import MailTimeJSON
-import MailTimeMessage
+import MailTimeModel
 import MailTimeProtocol
 import MailTimeQueue
 
@@ -28,18 +27,18 @@ struct BrokerCommandExecutor: Sendable {
             let isDue = job.notBefore == nil
             submit(.enqueue([job]), reply) { results in
                 if isDue && !results[0].isDuplicate { control.workArrived(wakingUpTo: 1) }
-                return .ok(results[0].isDuplicate ? "\(results[0].id) DUPLICATE" : "\(results[0].id)")
+                return .ok(SendResult(id: results[0].id.description, isDuplicate: results[0].isDuplicate).replyText)
             }
         case .cancel(let id):
             submit(.cancel(try jobID(id)), reply) { outcome in
-                .ok(outcome == .cancelled ? "CANCELLED" : "CANCEL_REQUESTED")
+                .ok(outcome.rawValue)
             }
         case .status(let id):
-            submit(.status(try jobID(id)), reply) { job in .ok(JobJSON.text(job)) }
+            submit(.status(try jobID(id)), reply) { job in .ok(JobStatus(job).json) }
         case .stats:
             let control = control
             submit(.stats(), reply) { stats in
-                .ok(JobJSON.text(stats, paused: control.isPaused, connections: control.connections, providers: control.providerHealth))
+                .ok(BrokerStats(stats, isPaused: control.isPaused, connections: control.connections, providers: control.providerHealth).json)
             }
         case .list(let stateName, let after, let limit):
             guard let state = JobState(name: stateName) else {
@@ -47,7 +46,7 @@ struct BrokerCommandExecutor: Sendable {
             }
             let afterID = try after.map { (text) throws(ProtocolError) in try jobID(text) }
             submit(.list(state: state, after: afterID, limit: limit), reply) { jobs in
-                .okLines(jobs.map { "JOB " + JobJSON.text($0) })
+                .okLines(jobs.map { ReplyLine("JOB " + JobStatus($0).json) })
             }
         case .requeue(let target):
             let selection: RequeueSelection
@@ -60,7 +59,7 @@ struct BrokerCommandExecutor: Sendable {
                 do {
                     reply(.ok("\(try await queue.requeue(selection).count)"))
                 } catch {
-                    reply(.error(Self.protocolError(error)))
+                    reply(.error(ProtocolError(queueError: error)))
                 }
             }
         case .pause:
@@ -72,32 +71,42 @@ struct BrokerCommandExecutor: Sendable {
             reply(.ok("RESUMED"))
         case .lease(let maximum, let visibilitySeconds):
             submit(.lease(maximum: maximum, visibility: .seconds(visibilitySeconds), owner: peer), reply) { jobs in
-                .okLines(jobs.map(Self.leaseLine))
+                .okLines(jobs.map { LeasedEmail($0).replyLine })
             }
         case .complete(let id, let token, let results):
-            let report = try WorkerReport(results: results)
-            submit(.complete(try jobID(id), token: token, results: report.results), reply) { _ in .ok("SENT") }
+            try record(WorkerReport(completeJSON: results), id: id, token: token, reply: reply)
         case .retry(let id, let token, let text):
-            let report = try WorkerReport(report: text, allowsScheduling: true)
-            let operation = QueueOperation.retryLater(
-                try jobID(id),
-                token: token,
-                error: report.error!,
-                results: report.results,
-                delay: report.delay,
-                providerIndex: report.providerIndex
-            )
-            submit(operation, reply) { job in .ok(job.state.description.uppercased()) }
+            try record(WorkerReport(retryJSON: text), id: id, token: token, reply: reply)
         case .fail(let id, let token, let text):
-            let report = try WorkerReport(report: text, allowsScheduling: false)
-            submit(.fail(try jobID(id), token: token, error: report.error!, results: report.results), reply) { _ in .ok("FAILED") }
+            try record(WorkerReport(failJSON: text), id: id, token: token, reply: reply)
         case .touch(let id, let token, let seconds):
             submit(.touch(try jobID(id), token: token, extendBy: .seconds(seconds)), reply) { renewal in
-                .ok("\(renewal.deadline.millisecondsSince1970)" + (renewal.cancelRequested ? " CANCEL_REQUESTED" : ""))
+                .ok(renewal.replyText)
             }
         case .ping, .auth, .events, .quit:
             // The session state machine answers these itself.
             reply(.error(ProtocolError(.badArguments, "\(command.name) is not executed here")))
+        }
+    }
+
+    /// Records a sender's report: `OK SENT`, `OK FAILED`, or after `RETRY` the email's next state.
+    private func record(_ report: WorkerReport, id: String, token: UInt64, reply: @escaping @Sendable (BrokerReply) -> Void) throws(ProtocolError) {
+        let id = try jobID(id)
+        switch report {
+        case .complete(let results):
+            submit(.complete(id, token: token, results: results), reply) { _ in .ok("SENT") }
+        case .retry(let error, let results, let delay, let provider):
+            let operation = QueueOperation.retryLater(
+                id,
+                token: token,
+                error: error,
+                results: results,
+                delay: delay.map { .milliseconds($0) },
+                providerIndex: provider
+            )
+            submit(operation, reply) { job in .ok(job.state.description.uppercased()) }
+        case .fail(let error, let results):
+            submit(.fail(id, token: token, error: error, results: results), reply) { _ in .ok("FAILED") }
         }
     }
 
@@ -109,7 +118,7 @@ struct BrokerCommandExecutor: Sendable {
         queue.submit(operation) { outcome in
             switch outcome {
             case .success(let value): reply(render(value))
-            case .failure(let error): reply(.error(Self.protocolError(error)))
+            case .failure(let error): reply(.error(ProtocolError(queueError: error)))
             }
         }
     }
@@ -119,34 +128,5 @@ struct BrokerCommandExecutor: Sendable {
             throw ProtocolError(.badArguments, "\(text.prefix(64)) is not a job id (a UUID)")
         }
         return id
-    }
-
-    /// A `JOB` line of a `LEASE` reply: the lease, the recipients already settled (when there are
-    /// any), and the stored email, embedded as it is.
-    static func leaseLine(_ leased: LeasedJob) -> String {
-        let job = leased.job
-        let provider = job.providerIndex.map(String.init) ?? "null"
-        return #"JOB {"id":"\#(job.id)","token":\#(leased.token),"attempts":\#(job.attempts),"provider":\#(provider),"deadline":\#(job.lease!.deadline.millisecondsSince1970),"#
-            + settledField(job.settledRecipients)
-            + #""email":"# + String(decoding: leased.payload, as: UTF8.self) + "}"
-    }
-
-    /// `"settled":[…],` for a `JOB` line, or nothing when no recipient is settled.
-    private static func settledField(_ addresses: [String]) -> String {
-        guard !addresses.isEmpty else { return "" }
-        var writer = JSONWriter()
-        writer.beginArray()
-        for address in addresses { writer.string(address) }
-        writer.endArray()
-        return #""settled":"# + String(decoding: writer.bytes, as: UTF8.self) + ","
-    }
-
-    /// The protocol error for a queue error (the codes match), or `STORAGE` for anything else.
-    static func protocolError(_ error: any Error) -> ProtocolError {
-        if let error = error as? QueueError {
-            let code = error.code == .closed ? ProtocolError.Code.shuttingDown : ProtocolError.Code(error.code.name)
-            return ProtocolError(code, error.message)
-        }
-        return ProtocolError(.storage, "the store failed: \(error)")
     }
 }

@@ -184,9 +184,9 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
         guard let context, case .write(let lost) = connection.eventArrived() else { return }
         var buffer = context.channel.allocator.buffer(capacity: 512)
         if lost > 0 {
-            buffer.writeString(#"EVENT {"event":"overflow","lost":\#(lost)}"# + "\r\n")
+            buffer.writeString("EVENT " + MailTimeEvent.overflow(lost: lost).json + "\r\n")
         }
-        buffer.writeString("EVENT " + JobJSON.text(event) + "\r\n")
+        buffer.writeString("EVENT " + MailTimeEvent(event).json + "\r\n")
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in bound.value.connection.eventWritten() }
     }

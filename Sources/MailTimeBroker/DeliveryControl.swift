@@ -1,4 +1,5 @@
 import MailTimeDelivery
+import MailTimeModel
 import Synchronization
 
 /// Whether the broker's own senders may take new emails (`PAUSE` / `RESUME`, and not once the broker

@@ -36,7 +36,7 @@ struct EmailIntake: Sendable {
         do {
             email = try Email(json: Array(payload.readableBytesView), limits: limits)
         } catch {
-            throw ProtocolError(ProtocolError.Code(error.code.name), error.message)
+            throw ProtocolError(error)
         }
         if email.from == nil { email.from = defaultFrom }
         guard let from = email.from else {

@@ -1,6 +1,7 @@
 import Glibc
 import MailTimeDelivery
 import MailTimeMessage
+import MailTimeModel
 import NIOPosix
 
 /// Delivers by writing each email as a `.eml` file into a directory (the broker's default when no
@@ -25,7 +26,7 @@ struct FileOutboxDeliverer: MailDeliverer {
         do {
             outcome = try await NIOThreadPool.singleton.runIfActive { write(request) }
         } catch {
-            outcome = .retry(DeliveryFailureReport(code: "OUTBOX_WRITE", text: "cannot write to the outbox: \(error)", provider: name), recipients: [], delay: nil, provider: nil)
+            outcome = .retry(DeliveryFailure(code: .outboxWrite, text: "cannot write to the outbox: \(error)", provider: name), recipients: [], delay: nil, provider: nil)
         }
         metrics.recordAttempt(ProviderMetrics.Outcome(outcome), duration: .now - start)
         return outcome
@@ -36,14 +37,14 @@ struct FileOutboxDeliverer: MailDeliverer {
         do {
             message = try request.composer.compose(request.email)
         } catch {
-            return .fail(DeliveryFailureReport(code: "COMPOSE_FAILED", text: "\(error.code.name): \(error.message)"), recipients: [])
+            return .fail(DeliveryFailure(code: .composeFailed, text: "\(error.code.name): \(error.message)"), recipients: [])
         }
         let path = "\(directory)/\(request.id).eml"
         do {
             try FileSync.writeAtomically(message.bytes, to: path, mode: 0o600)
         } catch {
-            return .retry(DeliveryFailureReport(code: "OUTBOX_WRITE", text: "cannot write \(path): \(error)", provider: name), recipients: [], delay: nil, provider: nil)
+            return .retry(DeliveryFailure(code: .outboxWrite, text: "cannot write \(path): \(error)", provider: name), recipients: [], delay: nil, provider: nil)
         }
-        return .sent(request.recipients.map { RecipientOutcome(address: $0.address, accepted: true, code: 250, reply: "written to \(path)") })
+        return .sent(request.recipients.map { RecipientResult(address: $0.address, accepted: true, code: 250, reply: "written to \(path)") })
     }
 }

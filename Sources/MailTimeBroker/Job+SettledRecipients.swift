@@ -1,10 +1,10 @@
-import MailTimeDelivery
+import MailTimeModel
 import MailTimeQueue
 
 extension Job {
     /// The recipients earlier attempts settled (accepted, or refused for good), in the order they
     /// were first reported: no sender sends to them again.
     var settledRecipients: [String] {
-        recipientResults.map(RecipientOutcome.init).filter(\.isSettled).map(\.address)
+        recipientResults.filter(\.isSettled).map(\.address)
     }
 }

@@ -44,18 +44,18 @@ struct QueueJobSource: JobSource {
         }
         switch outcome {
         case .sent(let recipients):
-            queue.submit(.complete(id, token: job.token, results: recipients.map(RecipientResult.init)), completion: recorded)
+            queue.submit(.complete(id, token: job.token, results: recipients), completion: recorded)
         case .retry(let failure, let recipients, let delay, let provider):
             queue.submit(
                 .retryLater(
-                    id, token: job.token, error: DeliveryFailure(failure), results: recipients.map(RecipientResult.init),
+                    id, token: job.token, error: failure, results: recipients,
                     delay: delay, providerIndex: provider
                 ),
                 completion: recorded
             )
         case .fail(let failure, let recipients):
             queue.submit(
-                .fail(id, token: job.token, error: DeliveryFailure(failure), results: recipients.map(RecipientResult.init)),
+                .fail(id, token: job.token, error: failure, results: recipients),
                 completion: recorded
             )
         }
@@ -83,23 +83,5 @@ struct QueueJobSource: JobSource {
     private func jobID(_ job: DeliveryJob) throws -> JobID {
         guard let id = JobID(job.id) else { throw QueueError(.invalidArgument, "not a job id: \(job.id)") }
         return id
-    }
-}
-
-extension RecipientOutcome {
-    init(_ result: RecipientResult) {
-        self.init(address: result.address, accepted: result.accepted, code: result.replyCode, reply: result.reply)
-    }
-}
-
-extension RecipientResult {
-    init(_ outcome: RecipientOutcome) {
-        self.init(address: outcome.address, accepted: outcome.accepted, replyCode: outcome.code, reply: outcome.reply)
-    }
-}
-
-extension DeliveryFailure {
-    init(_ report: DeliveryFailureReport) {
-        self.init(code: report.code, text: report.text, provider: report.provider)
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import MailTimeModel
 import MailTimeQueue
 import Metrics
 import ServiceLifecycle

@@ -1,4 +1,5 @@
 import MailTimeClient
+import MailTimeModel
 
 extension BrokerStats {
     /// The statistics for people: the count in each state, then the oldest ready email's age,
@@ -6,9 +7,9 @@ extension BrokerStats {
     /// and one line per SMTP provider.
     var textLines: [String] {
         let width = counts.values.map { String($0).count }.max() ?? 1
-        var fields: [(key: String, value: String)] = JobStatus.State.allCases.map { state in
+        var fields: [(key: String, value: String)] = JobState.allCases.map { state in
             let count = String(counts[state] ?? 0)
-            return (state.rawValue, String(repeating: " ", count: width - count.count) + count)
+            return (state.name, String(repeating: " ", count: width - count.count) + count)
         }
         fields.append(("oldest ready", counts[.ready, default: 0] == 0 ? "-" : TextLayout.duration(oldestReadyAgeMilliseconds)))
         if let nextDueAt { fields.append(("next due", TextLayout.time(nextDueAt))) }
@@ -20,7 +21,7 @@ extension BrokerStats {
     }
 }
 
-extension BrokerStats.Provider {
+extension ProviderHealth {
     /// `up, 12 sent, 1 failed`, or `down, 0 sent, 3 failed (3 in a row), last error: …`.
     fileprivate var text: String {
         var text = "\(isUp ? "up" : "down"), \(sent) sent, \(failures) failed"

@@ -1,12 +1,13 @@
 import Foundation
 import MailTimeClient
+import MailTimeModel
 
 extension JobStatus {
     /// The status for people: aligned `key: value` lines, times in ISO 8601 UTC, one line per recipient.
     var textLines: [String] {
         var fields: [(key: String, value: String)] = [
             ("id", id),
-            ("state", state.rawValue),
+            ("state", state.name),
             ("priority", String(priority)),
             ("attempts", String(attempts)),
             ("created", TextLayout.time(createdAt)),
@@ -25,7 +26,7 @@ extension JobStatus {
 
     /// The job in a listing: `<id>  <state>  attempts=<n>  <last error code or ->`.
     var listLine: String {
-        "\(id)  \(state.rawValue)  attempts=\(attempts)  \(lastError?.code ?? "-")"
+        "\(id)  \(state.name)  attempts=\(attempts)  \(lastError?.code.name ?? "-")"
     }
 
     /// `<address>  accepted|rejected  <code> <reply>`, the addresses padded to one width.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MailTimeClient
+import MailTimeModel
 
 /// `mailtime list STATE`: prints one job per line: id, state, attempts and last error code or, with
 /// `--json`, the broker's JSON.
@@ -15,13 +16,13 @@ struct ListCommand: ClientCommand {
     @Option(help: "At most this many (1-1000).") var limit = 100
 
     func validate() throws {
-        guard JobStatus.State(rawValue: state.lowercased()) != nil else {
-            throw ValidationError("the state is one of \(JobStatus.State.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard JobState(name: state.lowercased()) != nil else {
+            throw ValidationError("the state is one of \(JobState.allCases.map(\.name).joined(separator: ", "))")
         }
     }
 
     func run(with client: MailTimeClient) async throws(MailTimeClientError) {
-        for job in try await client.list(state: JobStatus.State(rawValue: state.lowercased())!, after: after, limit: limit) {
+        for job in try await client.list(state: JobState(name: state.lowercased())!, after: after, limit: limit) {
             printOutput(json: job.json, text: [job.listLine])
         }
     }

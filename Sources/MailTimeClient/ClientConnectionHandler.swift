@@ -7,7 +7,7 @@ import NIOCore
 /// replies, which the broker sends in request order (protocol.md, section 3), so a FIFO of
 /// promises matches them. The first entry is the greeting, which needs no request.
 final class ClientConnectionHandler: ChannelDuplexHandler {
-    typealias InboundIn = String
+    typealias InboundIn = ReplyLine
     typealias OutboundIn = ClientRequest
     typealias OutboundOut = ByteBuffer
 
@@ -38,13 +38,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let line = unwrapInboundIn(data)
+        let frame = unwrapInboundIn(data)
+        let line = frame.text
         if let events, line.hasPrefix("EVENT ") {
             events.yield(String(line.dropFirst(6)))
             return
         }
         if var partial {
-            partial.reply.dataLines.append(line)
+            partial.reply.dataLines.append(frame)
             partial.remaining -= 1
             if partial.remaining == 0 {
                 self.partial = nil

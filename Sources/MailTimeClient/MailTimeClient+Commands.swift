@@ -38,25 +38,25 @@ extension MailTimeClient {
 
     /// `STATUS`: where an email stands.
     public func status(_ id: String) async throws(MailTimeClientError) -> JobStatus {
-        try JobStatus(json: String(try await send(Request(["STATUS", id])).line.dropFirst(3)))
+        try Self.decode(JobStatus.self, String(try await send(Request(["STATUS", id])).line.dropFirst(3)), "STATUS")
     }
 
     /// `STATS`: the queue at a glance (admin).
     public func stats() async throws(MailTimeClientError) -> BrokerStats {
-        try BrokerStats(json: String(try await send(Request(["STATS"])).line.dropFirst(3)))
+        try Self.decode(BrokerStats.self, String(try await send(Request(["STATS"])).line.dropFirst(3)), "STATS")
     }
 
     /// `LIST`: up to `limit` (1–1000) jobs in `state`, in id order, after the job `after` (admin).
     /// Page by passing the last id as `after`.
-    public func list(state: JobStatus.State, after: String? = nil, limit: Int = 100) async throws(MailTimeClientError) -> [JobStatus] {
-        let reply = try await send(Request(["LIST", state.rawValue, after ?? "-", String(limit)], shape: .counted))
+    public func list(state: JobState, after: String? = nil, limit: Int = 100) async throws(MailTimeClientError) -> [JobStatus] {
+        let reply = try await send(Request(["LIST", state.name, after ?? "-", String(limit)], shape: .counted))
         var jobs: [JobStatus] = []
         jobs.reserveCapacity(reply.dataLines.count)
-        for line in reply.dataLines {
+        for line in reply.dataLines.map(\.text) {
             guard line.hasPrefix("JOB ") else {
                 throw MailTimeClientError(.unexpectedReply, "a LIST line is not a JOB line: \(line.prefix(80))")
             }
-            jobs.append(try JobStatus(json: String(line.dropFirst(4))))
+            jobs.append(try Self.decode(JobStatus.self, line.dropFirst(4), "a LIST line"))
         }
         return jobs
     }
@@ -95,6 +95,15 @@ extension MailTimeClient {
             throw error
         }
         return MailTimeEventStream(lines: lines, connection: connection)
+    }
+
+    /// A reply's JSON body, read with the protocol's decoder.
+    static func decode<Body: JSONBody>(_ type: Body.Type, _ json: some StringProtocol, _ what: String) throws(MailTimeClientError) -> Body {
+        do throws(ProtocolError) {
+            return try Body(jsonText: json)
+        } catch {
+            throw MailTimeClientError(unexpected: what, error)
+        }
     }
 
     func expect(_ line: String, _ expected: String, command: String) throws(MailTimeClientError) {

@@ -1,5 +1,5 @@
-import MailTimeJSON
-import MailTimeMessage
+import MailTimeModel
+import MailTimeProtocol
 
 /// The worker commands, for senders that run as separate processes (protocol.md, section 5).
 extension MailTimeClient {
@@ -9,20 +9,18 @@ extension MailTimeClient {
         var leased: [LeasedEmail] = []
         leased.reserveCapacity(reply.dataLines.count)
         for line in reply.dataLines {
-            leased.append(try LeasedEmail(jobLine: line))
+            do throws(ProtocolError) {
+                leased.append(try LeasedEmail(line))
+            } catch {
+                throw MailTimeClientError(unexpected: "a LEASE line", error)
+            }
         }
         return leased
     }
 
     /// `COMPLETE`: the leased email was delivered, with these per-recipient results.
-    public func complete(id: String, token: UInt64, results: [RecipientReport] = []) async throws(MailTimeClientError) {
-        var tail: String?
-        if !results.isEmpty {
-            var writer = JSONWriter()
-            Self.write(results, to: &writer)
-            tail = String(decoding: writer.bytes, as: UTF8.self)
-        }
-        try expect(try await send(Request(["COMPLETE", id, String(token)], tail: tail)).line, "OK SENT", command: "COMPLETE")
+    public func complete(id: String, token: UInt64, results: [RecipientResult] = []) async throws(MailTimeClientError) {
+        try expect(try await report(.complete(results: results), id: id, token: token).line, "OK SENT", command: "COMPLETE")
     }
 
     /// `RETRY`: a temporary failure. Returns the email's state afterwards: `scheduled` or `ready`
@@ -34,67 +32,39 @@ extension MailTimeClient {
     public func retry(
         id: String,
         token: UInt64,
-        error: DeliveryError,
-        results: [RecipientReport] = [],
+        error: DeliveryFailure,
+        results: [RecipientResult] = [],
         delayMilliseconds: Int64? = nil,
         provider: Int? = nil
-    ) async throws(MailTimeClientError) -> JobStatus.State {
-        let report = Self.failureReport(error: error, results: results, delayMilliseconds: delayMilliseconds, provider: provider)
-        let reply = try await send(Request(["RETRY", id, String(token)], tail: report))
-        guard let state = JobStatus.State(rawValue: reply.line.dropFirst(3).lowercased()) else {
+    ) async throws(MailTimeClientError) -> JobState {
+        let reply = try await report(.retry(error, results: results, delayMilliseconds: delayMilliseconds, provider: provider), id: id, token: token)
+        guard let state = JobState(name: reply.line.dropFirst(3).lowercased()) else {
             throw MailTimeClientError(.unexpectedReply, "RETRY was answered with \(reply.line.prefix(80))")
         }
         return state
     }
 
     /// `FAIL`: a permanent failure; the email will not be tried again.
-    public func fail(id: String, token: UInt64, error: DeliveryError, results: [RecipientReport] = []) async throws(MailTimeClientError) {
-        let report = Self.failureReport(error: error, results: results)
-        let reply = try await send(Request(["FAIL", id, String(token)], tail: report))
-        try expect(reply.line, "OK FAILED", command: "FAIL")
+    public func fail(id: String, token: UInt64, error: DeliveryFailure, results: [RecipientResult] = []) async throws(MailTimeClientError) {
+        try expect(try await report(.fail(error, results: results), id: id, token: token).line, "OK FAILED", command: "FAIL")
     }
 
     /// `TOUCH`: extends the lease to `seconds` (1–3600) from now.
     public func touch(id: String, token: UInt64, seconds: Int) async throws(MailTimeClientError) -> LeaseRenewal {
         let reply = try await send(Request(["TOUCH", id, String(token), String(seconds)]))
-        let words = reply.line.split(separator: " ")
-        guard words.count == 2 || (words.count == 3 && words[2] == "CANCEL_REQUESTED"), let deadline = Int64(words[1]) else {
+        guard reply.line.hasPrefix("OK ") else {
             throw MailTimeClientError(.unexpectedReply, "TOUCH was answered with \(reply.line.prefix(80))")
         }
-        return LeaseRenewal(deadline: deadline, cancelRequested: words.count == 3)
+        do throws(ProtocolError) {
+            return try LeaseRenewal(replyText: reply.line.dropFirst(3))
+        } catch {
+            throw MailTimeClientError(unexpected: "TOUCH's reply", error)
+        }
     }
 
-    /// The JSON report of `RETRY` and `FAIL`: `{"error","results","delay_ms","provider"}`.
-    private static func failureReport(
-        error: DeliveryError,
-        results: [RecipientReport],
-        delayMilliseconds: Int64? = nil,
-        provider: Int? = nil
-    ) -> String {
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.key("error")
-        error.write(to: &writer)
-        if !results.isEmpty {
-            writer.key("results")
-            write(results, to: &writer)
-        }
-        if let delayMilliseconds {
-            writer.key("delay_ms")
-            writer.integer(delayMilliseconds)
-        }
-        if let provider {
-            writer.key("provider")
-            writer.integer(provider)
-        }
-        writer.endObject()
-        return String(decoding: writer.bytes, as: UTF8.self)
-    }
-
-    /// Writes per-recipient results as a JSON array.
-    private static func write(_ results: [RecipientReport], to writer: inout JSONWriter) {
-        writer.beginArray()
-        for result in results { result.write(to: &writer) }
-        writer.endArray()
+    /// Sends a worker report: its command, the id and token, and its JSON.
+    private func report(_ report: WorkerReport, id: String, token: UInt64) async throws(MailTimeClientError) -> BrokerReply {
+        let (command, json) = report.wire
+        return try await send(Request([command, id, String(token)], tail: json))
     }
 }

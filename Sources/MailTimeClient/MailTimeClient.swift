@@ -240,7 +240,7 @@ public final class MailTimeClient: Sendable {
     }
 
     /// Sends `QUIT` (after the replies to earlier requests) and waits for the connection to close.
-    /// Requests made afterwards fail with ``MailTimeClientError/Code/connectionClosed``.
+    /// Requests made afterwards fail with ``ProtocolError/Code/connectionClosed``.
     public func close() async throws(MailTimeClientError) {
         do throws(MailTimeClientError) {
             _ = try await send(Request(["QUIT"], isQuit: true))

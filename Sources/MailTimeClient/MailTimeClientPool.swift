@@ -8,7 +8,7 @@ import Synchronization
 /// failed attempt to connect, the next attempt on that connection waits with exponential backoff.
 ///
 /// Requests are not retried: a request in flight when its connection is lost fails with
-/// ``MailTimeClientError/Code/connectionClosed``. Retry it yourself (a `SEND` with an
+/// ``ProtocolError/Code/connectionClosed``. Retry it yourself (a `SEND` with an
 /// `idempotency_key` is safe to repeat).
 public final class MailTimeClientPool: Sendable {
     private let endpoint: MailTimeClient.Endpoint
@@ -84,7 +84,7 @@ public final class MailTimeClientPool: Sendable {
         }
     }
 
-    /// Closes every connection; requests made afterwards fail with ``MailTimeClientError/Code/connectionClosed``.
+    /// Closes every connection; requests made afterwards fail with ``ProtocolError/Code/connectionClosed``.
     public func close() async {
         let slots = state.withLock { state in
             state.isClosed = true

@@ -14,11 +14,17 @@ public struct MailTimeEventStream: AsyncSequence, Sendable {
         var lines: AsyncThrowingStream<String, any Error>.AsyncIterator
 
         public mutating func next() async throws(MailTimeClientError) -> MailTimeEvent? {
+            let line: String?
             do {
-                guard let line = try await lines.next() else { return nil }
-                return try MailTimeEvent(json: line)
+                line = try await lines.next()
             } catch {
                 throw MailTimeClientError(error)
+            }
+            guard let line else { return nil }
+            do throws(ProtocolError) {
+                return try MailTimeEvent(jsonText: line)
+            } catch {
+                throw MailTimeClientError(unexpected: "an event", error)
             }
         }
     }

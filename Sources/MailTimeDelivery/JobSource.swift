@@ -18,11 +18,3 @@ extension JobSource {
     /// Leaves the email to its lease: it is leased again once the lease expires.
     public func release(_ job: DeliveryJob) async {}
 }
-
-extension RecipientOutcome {
-    /// Whether a stored result settles the recipient: accepted, or refused with a permanent reply
-    /// that is not a policy (5.7.x) refusal another provider might not make.
-    public var isSettled: Bool {
-        accepted || ((500..<600).contains(code) && !reply.hasPrefix("5.7."))
-    }
-}

@@ -1,5 +1,6 @@
 import Logging
 import MailTimeMessage
+import MailTimeModel
 import MailTimeSMTP
 import Synchronization
 
@@ -67,7 +68,7 @@ public final class ProviderRouter: MailDeliverer {
                         try await provider.pool.probe()
                         self.logger.info("provider ready", metadata: ["provider": "\(provider.name)"])
                     } catch {
-                        let failure = DeliveryFailureReport(code: "SMTP_PROVIDER", text: "\(error)", provider: provider.name)
+                        let failure = DeliveryFailure(code: .smtpProvider, text: "\(error)", provider: provider.name)
                         provider.takeDown(failure)
                         self.logger.error(
                             "provider is not usable; it is skipped until it recovers",
@@ -85,7 +86,7 @@ public final class ProviderRouter: MailDeliverer {
     }
 
     public func deliver(_ request: DeliveryRequest) async -> DeliveryOutcome {
-        var lastFailure: DeliveryFailureReport?
+        var lastFailure: DeliveryFailure?
         for index in candidates(pinned: request.pinnedProvider) {
             let provider = providers[index]
             // Composed before asking the breaker, so that a failure here never leaves a probe open.
@@ -93,7 +94,7 @@ public final class ProviderRouter: MailDeliverer {
             do {
                 message = try request.compose(defaultFrom: provider.defaultFrom)
             } catch {
-                return .fail(DeliveryFailureReport(code: "COMPOSE_FAILED", text: "\(error.code.name): \(error.message)"), recipients: [])
+                return .fail(DeliveryFailure(code: .composeFailed, text: "\(error.code.name): \(error.message)"), recipients: [])
             }
             guard provider.permitsAttempt() else { continue }
             await provider.waitForSlot()
@@ -122,7 +123,7 @@ public final class ProviderRouter: MailDeliverer {
                 return .retry(failure, recipients: [], delay: nil, provider: pinAfterTemporaryFailure(request, provider: index))
             }
         }
-        let failure = lastFailure ?? DeliveryFailureReport(code: "NO_PROVIDER", text: "every provider is down; waiting for one to recover")
+        let failure = lastFailure ?? DeliveryFailure(code: .noProvider, text: "every provider is down; waiting for one to recover")
         return .retry(failure, recipients: [], delay: nil, provider: nil)
     }
 
@@ -170,12 +171,12 @@ public final class ProviderRouter: MailDeliverer {
     // MARK: - Outcomes
 
     private func settle(_ result: SMTPDeliveryResult, request: DeliveryRequest, provider: SMTPProvider) -> DeliveryOutcome {
-        let outcomes = result.recipients.map { recipient -> RecipientOutcome in
+        let outcomes = result.recipients.map { recipient -> RecipientResult in
             switch recipient.outcome {
             case .accepted(let reply):
-                return RecipientOutcome(address: recipient.recipient.address, accepted: true, code: reply.code, reply: Self.text(reply))
+                return RecipientResult(address: recipient.recipient.address, accepted: true, code: reply.code, reply: Self.text(reply))
             case .failed(let error):
-                return RecipientOutcome(
+                return RecipientResult(
                     address: recipient.recipient.address, accepted: false,
                     code: error.reply?.code ?? 0, reply: error.reply.map(Self.text) ?? error.message
                 )
@@ -188,8 +189,8 @@ public final class ProviderRouter: MailDeliverer {
         let unsettled = result.recipients.filter { !$0.isAccepted && $0.failure?.kind != .permanent }
         guard let first = unsettled.first?.failure else {
             if accepted == 0 {
-                let failure = DeliveryFailureReport(
-                    code: "SMTP_PERMANENT", text: "every recipient was refused: \(outcomes.map { "\($0.address) \($0.code) \($0.reply)" }.joined(separator: "; "))",
+                let failure = DeliveryFailure(
+                    code: .smtpPermanent, text: "every recipient was refused: \(outcomes.map { "\($0.address) \($0.code) \($0.reply)" }.joined(separator: "; "))",
                     provider: provider.name
                 )
                 provider.recordRefusal(failure)
@@ -197,8 +198,8 @@ public final class ProviderRouter: MailDeliverer {
             }
             return .sent(outcomes)
         }
-        let failure = DeliveryFailureReport(
-            code: first.kind == .provider ? "SMTP_PROVIDER" : "SMTP_TEMPORARY",
+        let failure = DeliveryFailure(
+            code: first.kind == .provider ? .smtpProvider : .smtpTemporary,
             text: "\(unsettled.count) recipient(s) not yet accepted: \(first.message)",
             provider: provider.name
         )
@@ -207,13 +208,13 @@ public final class ProviderRouter: MailDeliverer {
         return .retry(failure, recipients: outcomes, delay: first.kind == .provider && providers.count > 1 ? .zero : nil, provider: pin)
     }
 
-    private func report(_ error: SMTPError, provider: SMTPProvider) -> DeliveryFailureReport {
-        let code = switch error.kind {
-        case .temporary: "SMTP_TEMPORARY"
-        case .permanent: "SMTP_PERMANENT"
-        case .provider: "SMTP_PROVIDER"
+    private func report(_ error: SMTPError, provider: SMTPProvider) -> DeliveryFailure {
+        let code: DeliveryFailure.Code = switch error.kind {
+        case .temporary: .smtpTemporary
+        case .permanent: .smtpPermanent
+        case .provider: .smtpProvider
         }
-        return DeliveryFailureReport(code: code, text: "\(error.code): \(error.message)", provider: provider.name)
+        return DeliveryFailure(code: code, text: "\(error.code): \(error.message)", provider: provider.name)
     }
 
     /// A reply as stored per recipient: enhanced status code and text.

@@ -1,5 +1,6 @@
 import Logging
 import MailTimeMessage
+import MailTimeModel
 import MailTimeSMTP
 import Synchronization
 
@@ -53,7 +54,7 @@ final class SMTPProvider: Sendable {
 
     /// A failure of the provider itself; returns whether it took the provider down.
     @discardableResult
-    func recordProviderFailure(_ failure: DeliveryFailureReport) -> Bool {
+    func recordProviderFailure(_ failure: DeliveryFailure) -> Bool {
         state.withLock {
             let wentDown = $0.breaker.recordFailure(at: .now)
             $0.health.isUp = $0.breaker.isUp
@@ -66,7 +67,7 @@ final class SMTPProvider: Sendable {
     }
 
     /// A failed start-up check: the provider is down until its first probe succeeds.
-    func takeDown(_ failure: DeliveryFailureReport) {
+    func takeDown(_ failure: DeliveryFailure) {
         state.withLock {
             $0.breaker.takeDown(at: .now)
             $0.health.isUp = false
@@ -78,7 +79,7 @@ final class SMTPProvider: Sendable {
     }
 
     /// A failure that is not the provider's (temporary or permanent replies).
-    func recordRefusal(_ failure: DeliveryFailureReport) {
+    func recordRefusal(_ failure: DeliveryFailure) {
         state.withLock {
             $0.breaker.recordSuccess()
             $0.health.isUp = true

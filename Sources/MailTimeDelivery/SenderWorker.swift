@@ -1,5 +1,6 @@
 import Logging
 import MailTimeMessage
+import MailTimeModel
 
 /// One sender: leases emails from a ``JobSource``, delivers each through a ``MailDeliverer`` and
 /// reports the outcome, renewing the lease while a send takes long. The embedded senders of the
@@ -100,7 +101,7 @@ public struct SenderWorker: Sendable {
                 emails.append(try Email(json: member.payload, limits: Email.Limits(maximumSize: .max, maximumRecipients: .max)))
                 jobs.append(member)
             } catch {
-                let failure = DeliveryFailureReport(code: "COMPOSE_FAILED", text: "the stored email cannot be read: \(error)")
+                let failure = DeliveryFailure(code: .composeFailed, text: "the stored email cannot be read: \(error)")
                 await report(.fail(failure, recipients: []), for: member)
             }
         }
@@ -110,7 +111,7 @@ public struct SenderWorker: Sendable {
             for (member, email) in zip(jobs, emails) {
                 do {
                     if try await source.renew(member) {
-                        let failure = DeliveryFailureReport(code: "CANCELLED", text: "cancelled before sending")
+                        let failure = DeliveryFailure(code: .cancelled, text: "cancelled before sending")
                         await report(.retry(failure, recipients: [], delay: nil, provider: nil), for: member)
                         logger.info("cancelled before sending", metadata: ["mail.id": "\(member.id)"])
                     } else {

@@ -15,8 +15,6 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var offset = 0
     private var depth = 0
-    /// Where the value of each member of the outermost object lies in `bytes`; recorded only when not nil.
-    private var rawValueRanges: [String: Range<Int>]?
 
     private init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -26,22 +24,6 @@ public struct JSONParser {
     public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
         var parser = JSONParser(bytes)
         return try parser.parseDocument()
-    }
-
-    /// Parses one JSON object that makes up all of `bytes`, as ``parse(_:)`` does, and also gives the value of
-    /// each of its members as the exact bytes it has in `bytes` (for a repeated key, the last), so that an
-    /// embedded document can be handed on byte for byte.
-    public static func parseObjectKeepingRawValues(_ bytes: [UInt8]) throws(SyntaxError)
-        -> (object: JSONValue, rawValues: [String: ArraySlice<UInt8>])
-    {
-        var parser = JSONParser(bytes)
-        parser.rawValueRanges = [:]
-        parser.skipWhitespace()
-        guard parser.offset < bytes.count, bytes[parser.offset] == UInt8(ascii: "{") else {
-            throw parser.error("expected a JSON object")
-        }
-        let object = try parser.parseDocument()
-        return (object, parser.rawValueRanges!.mapValues { bytes[$0] })
     }
 
     private mutating func parseDocument() throws(SyntaxError) -> JSONValue {
@@ -112,9 +94,7 @@ public struct JSONParser {
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else { throw error("expected \":\"") }
             offset += 1
             skipWhitespace()
-            let valueStart = offset
             let value = try parseValue()
-            if depth == 1 { rawValueRanges?[key] = valueStart..<offset }
             members.append(JSONValue.Member(key: key, value: value))
             skipWhitespace()
             guard offset < bytes.count else { throw error("unexpected end of the document") }

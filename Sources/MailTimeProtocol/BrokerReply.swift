@@ -1,13 +1,14 @@
 import NIOCore
 
-/// A reply of the MailTime protocol: one `OK` or `ERR` line, perhaps followed by data lines.
+/// A reply of the MailTime protocol: one `OK` or `ERR` line, perhaps followed by data lines
+/// (and their payloads).
 public struct BrokerReply: Equatable, Sendable {
     /// The first line, without CRLF.
     public var line: String
-    /// Data lines that follow it (`JOB …`), without CRLF.
-    public var dataLines: [String]
+    /// Data lines that follow it (`JOB …`).
+    public var dataLines: [ReplyLine]
 
-    public init(line: String, dataLines: [String] = []) {
+    public init(line: String, dataLines: [ReplyLine] = []) {
         self.line = line
         self.dataLines = dataLines
     }
@@ -18,7 +19,7 @@ public struct BrokerReply: Equatable, Sendable {
     }
 
     /// `OK <n>` followed by `n` data lines.
-    public static func okLines(_ lines: [String]) -> BrokerReply {
+    public static func okLines(_ lines: [ReplyLine]) -> BrokerReply {
         BrokerReply(line: "OK \(lines.count)", dataLines: lines)
     }
 
@@ -30,13 +31,17 @@ public struct BrokerReply: Equatable, Sendable {
     /// Whether the reply is an error.
     public var isError: Bool { line.hasPrefix("ERR ") }
 
-    /// Writes the reply's lines, each ended by CRLF.
+    /// Writes the reply's lines and payloads, each ended by CRLF.
     public func write(into buffer: inout ByteBuffer) {
         buffer.writeString(line)
         buffer.writeStaticString("\r\n")
         for data in dataLines {
-            buffer.writeString(data)
+            buffer.writeString(data.text)
             buffer.writeStaticString("\r\n")
+            if let payload = data.payload {
+                buffer.writeBytes(payload)
+                buffer.writeStaticString("\r\n")
+            }
         }
     }
 }

@@ -1,3 +1,5 @@
+import MailTimeModel
+
 /// One email in the queue: its place in the queue's life cycle and what happened to it so far.
 /// The email itself (the payload) is stored once, apart; read it with ``MailQueue/payload(of:)``.
 public struct Job: Hashable, Sendable {
@@ -95,22 +97,6 @@ public struct EnqueueResult: Hashable, Sendable {
     public var id: JobID
     /// Whether the idempotency key was seen before, so nothing new was stored.
     public var isDuplicate: Bool
-}
-
-/// What a cancel did.
-public enum CancelOutcome: Hashable, Sendable {
-    /// The job was cancelled.
-    case cancelled
-    /// The job is being sent; it is cancelled if its sender reports a failure or its lease expires.
-    case cancelRequested
-}
-
-/// The answer to a lease renewal.
-public struct LeaseRenewal: Hashable, Sendable {
-    /// The lease's new deadline.
-    public var deadline: Timestamp
-    /// Whether a cancel arrived: the sender should stop if it has not started sending.
-    public var cancelRequested: Bool
 }
 
 /// Which jobs to requeue.

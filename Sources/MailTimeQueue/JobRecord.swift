@@ -1,3 +1,5 @@
+import MailTimeModel
+
 /// The stored form of a ``Job``: a versioned binary record, small enough to rewrite on every
 /// state change (the payload lives apart and is written once).
 enum JobRecord {
@@ -45,10 +47,10 @@ enum JobRecord {
         }
         if let providerIndex = job.providerIndex { writer.write(UInt32(clamping: providerIndex)) }
         if let error = job.lastError {
-            writer.write(error.code)
+            writer.write(error.code.name)
             writer.write(error.text)
             writer.write(error.provider ?? "")
-            writer.write(error.at.millisecondsSince1970)
+            writer.write(error.at ?? 0)
         }
         if let key = job.idempotencyKey { writer.write(key) }
         if let policy = job.retryPolicy {
@@ -63,7 +65,7 @@ enum JobRecord {
         for result in job.recipientResults {
             writer.write(result.address)
             writer.write(result.accepted ? 1 as UInt8 : 0)
-            writer.write(UInt32(clamping: result.replyCode))
+            writer.write(UInt32(clamping: result.code))
             writer.write(result.reply)
         }
         return writer.bytes
@@ -106,10 +108,10 @@ enum JobRecord {
             let text = try reader.readString()
             let provider = try reader.readString()
             lastError = DeliveryFailure(
-                code: code,
+                code: DeliveryFailure.Code(code),
                 text: text,
                 provider: provider.isEmpty ? nil : provider,
-                at: Timestamp(millisecondsSince1970: try reader.readInt64())
+                at: try reader.readInt64()
             )
         }
         let idempotencyKey = flags.contains(.idempotencyKey) ? try reader.readString() : nil
@@ -132,7 +134,7 @@ enum JobRecord {
                 RecipientResult(
                     address: try reader.readString(),
                     accepted: try reader.readByte() == 1,
-                    replyCode: Int(try reader.readUInt32()),
+                    code: Int(try reader.readUInt32()),
                     reply: try reader.readString()
                 )
             )

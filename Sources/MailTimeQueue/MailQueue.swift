@@ -1,5 +1,6 @@
 import Logging
 import MailTimeLMDB
+import MailTimeModel
 
 /// The durable mail queue.
 ///

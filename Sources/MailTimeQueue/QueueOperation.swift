@@ -1,4 +1,5 @@
 import MailTimeLMDB
+import MailTimeModel
 
 /// One queue operation, ready to run with ``MailQueue/run(_:)`` or ``MailQueue/submit(_:completion:)``.
 ///

@@ -1,3 +1,5 @@
+import MailTimeModel
+
 /// A summary of the queue.
 public struct QueueStats: Hashable, Sendable {
     /// How many jobs are in each state.

@@ -1,4 +1,5 @@
 import MailTimeLMDB
+import MailTimeModel
 
 extension QueueStore {
     func status(_ id: JobID, _ transaction: LMDBTransaction) throws -> Job {

@@ -1,4 +1,5 @@
 import MailTimeLMDB
+import MailTimeModel
 
 extension QueueStore {
     /// Leases up to `maximum` due jobs in order (priority, then not-before, then id). With
@@ -212,7 +213,7 @@ extension QueueStore {
         renewed.lease!.deadline = now + `extension`
         renewed.updatedAt = now
         try update(job, to: renewed, transaction)
-        return LeaseRenewal(deadline: renewed.lease!.deadline, cancelRequested: job.cancelRequested)
+        return LeaseRenewal(deadline: renewed.lease!.deadline.millisecondsSince1970, cancelRequested: job.cancelRequested)
     }
 
     /// Makes due scheduled jobs ready and ends expired leases; runs at the start of every write round,
@@ -297,7 +298,7 @@ extension QueueStore {
 
     private func stamped(_ error: DeliveryFailure, _ now: Timestamp) -> DeliveryFailure {
         var error = error
-        error.at = now
+        error.at = now.millisecondsSince1970
         return error
     }
 }

@@ -1,4 +1,5 @@
 import MailTimeLMDB
+import MailTimeModel
 
 extension QueueStore {
     /// Stores each new job, or finds the job that already has its idempotency key.

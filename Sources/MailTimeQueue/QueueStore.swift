@@ -1,4 +1,5 @@
 import MailTimeLMDB
+import MailTimeModel
 
 /// The queue's storage and state transitions, synchronous, on LMDB.
 ///

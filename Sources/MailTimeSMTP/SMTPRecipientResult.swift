@@ -1,6 +1,8 @@
 import MailTimeMessage
 
-/// Whether one recipient got the message, with the server's reply or the failure.
+/// Whether one recipient got the message, with the server's reply or the typed failure: the SMTP
+/// client's own, richer form (the router classifies by ``SMTPError/kind``). The delivery layer
+/// records it as the shared `RecipientResult` (address, accepted, code, reply).
 public struct SMTPRecipientResult: Hashable, Sendable {
     public enum Outcome: Hashable, Sendable {
         /// The server accepted the recipient and then the message.

@@ -43,18 +43,18 @@ final class BrokerJobSource: JobSource {
         let client = try await clients.client()
         switch outcome {
         case .sent(let recipients):
-            try await client.complete(id: job.id, token: job.token, results: recipients.map(RecipientReport.init))
+            try await client.complete(id: job.id, token: job.token, results: recipients)
         case .retry(let failure, let recipients, let delay, let provider):
             _ = try await client.retry(
                 id: job.id,
                 token: job.token,
-                error: DeliveryError(failure),
-                results: recipients.map(RecipientReport.init),
+                error: failure,
+                results: recipients,
                 delayMilliseconds: delay.map(Self.milliseconds),
                 provider: provider
             )
         case .fail(let failure, let recipients):
-            try await client.fail(id: job.id, token: job.token, error: DeliveryError(failure), results: recipients.map(RecipientReport.init))
+            try await client.fail(id: job.id, token: job.token, error: failure, results: recipients)
         }
     }
 
@@ -70,17 +70,5 @@ final class BrokerJobSource: JobSource {
     private static func milliseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}
-
-extension RecipientReport {
-    init(_ outcome: RecipientOutcome) {
-        self.init(address: outcome.address, accepted: outcome.accepted, code: outcome.code, reply: outcome.reply)
-    }
-}
-
-extension DeliveryError {
-    init(_ report: DeliveryFailureReport) {
-        self.init(code: report.code, text: report.text, provider: report.provider)
     }
 }

@@ -72,7 +72,7 @@ import Testing
             let listed = try await fixture.reply("LIST ready")
             #expect(listed.line == "OK 3")
             #expect(listed.dataLines.count == 3)
-            #expect(listed.dataLines.allSatisfy { $0.hasPrefix("JOB ") })
+            #expect(listed.dataLines.allSatisfy { $0.text.hasPrefix("JOB ") })
             #expect(try await fixture.reply("LIST sent").line == "OK 0")
             #expect(CommandFixture.errorCode(try await fixture.reply("LIST nowhere")) == "BAD_ARGUMENTS")
             #expect(try await fixture.reply("STATS").line.hasPrefix("OK {"))

@@ -173,9 +173,11 @@ struct OpenSSLSessionTests {
             #expect(await client.line() == "OK worker")
             client.type("LEASE 5 60")
             #expect(await client.line() == "OK 1")
+            // `JOB <bytes> <json>`, then the stored email as that many bytes (one line here), then CRLF.
             let job = try #require(await client.line())
-            #expect(job.hasPrefix(#"JOB {"id":""#))
-            #expect(job.contains(#""message_id":"<"#))
+            let email = try #require(await client.line())
+            #expect(job.hasPrefix(#"JOB \#(email.utf8.count) {"id":""#))
+            #expect(email.contains(#""message_id":"<"#))
         }
     }
 
@@ -193,8 +195,9 @@ struct OpenSSLSessionTests {
             #expect(await client.line() == "OK 2")
             var leased: [(id: String, token: String)] = []
             for _ in 0..<2 {
-                let line = try #require(await client.line())
-                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.dropFirst(4).utf8)) as? [String: Any])
+                let words = try #require(await client.line()).split(separator: " ", maxSplits: 2)
+                _ = await client.line()
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(words[2].utf8)) as? [String: Any])
                 leased.append((object["id"] as! String, "\(object["token"] as! Int)"))
             }
             client.type("TOUCH \(leased[0].id) \(leased[0].token) 120")

@@ -65,7 +65,7 @@ struct AdminTests {
             let failing = try await client.send(sampleEmail(1))
             let cancelled = try await client.send(sampleEmail(2))
             let leased = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first { $0.id == failing.id })
-            try await client.fail(id: leased.id, token: leased.token, error: DeliveryError(code: "SMTP_PERMANENT", text: "550 no such user"))
+            try await client.fail(id: leased.id, token: leased.token, error: DeliveryFailure(code: .smtpPermanent, text: "550 no such user"))
             _ = try await client.cancel(cancelled.id)
             #expect(try await client.list(state: .failed).map(\.id) == [failing.id])
 

@@ -170,10 +170,10 @@ struct CommandLineTests {
             try await client.fail(
                 id: failed,
                 token: leased.token,
-                error: DeliveryError(code: "SMTP_PERMANENT", text: "550 no such user", provider: "smtp-main"),
+                error: DeliveryFailure(code: .smtpPermanent, text: "550 no such user", provider: "smtp-main"),
                 results: [
-                    RecipientReport(address: "ann@example.com", accepted: true, code: 250, reply: "OK"),
-                    RecipientReport(address: "bob@example.com", accepted: false, code: 550, reply: "no such user"),
+                    RecipientResult(address: "ann@example.com", accepted: true, code: 250, reply: "OK"),
+                    RecipientResult(address: "bob@example.com", accepted: false, code: 550, reply: "no such user"),
                 ]
             )
             let ready = try await client.send(try sampleEmail()).id

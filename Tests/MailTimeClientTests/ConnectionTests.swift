@@ -150,7 +150,7 @@ struct ConnectionTests {
             #expect(await clientError { _ = try await client.status("a b") }?.code == .invalidRequest)
             #expect(await clientError { _ = try await client.status("x\r\nPAUSE") }?.code == .invalidRequest)
             #expect(await clientError { _ = try await client.status("") }?.code == .invalidRequest)
-            let longError = DeliveryError(code: "LONG", text: String(repeating: "x", count: 20_000))
+            let longError = DeliveryFailure(code: DeliveryFailure.Code("LONG"), text: String(repeating: "x", count: 20_000))
             let tooLong = await clientError {
                 _ = try await client.retry(id: "0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59", token: 1, error: longError)
             }

@@ -30,9 +30,9 @@ struct EventTests {
             let workedStream = try await client.events()
             let worked = try await client.send(sampleEmail(2))
             let first = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
-            _ = try await client.retry(id: first.id, token: first.token, error: DeliveryError(code: "BUSY", text: "try later"), delayMilliseconds: 0)
+            _ = try await client.retry(id: first.id, token: first.token, error: DeliveryFailure(code: DeliveryFailure.Code("BUSY"), text: "try later"), delayMilliseconds: 0)
             let second = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
-            try await client.fail(id: second.id, token: second.token, error: DeliveryError(code: "REJECTED", text: "550 no"))
+            try await client.fail(id: second.id, token: second.token, error: DeliveryFailure(code: DeliveryFailure.Code("REJECTED"), text: "550 no"))
             let kinds = try await deadline(.seconds(15), "deferred and failed events") {
                 var kinds: [MailTimeEvent] = []
                 for try await event in workedStream where event.id == worked.id {
@@ -43,8 +43,8 @@ struct EventTests {
             }
             #expect(kinds.map(\.kind) == [.deferred, .failed])
             #expect(kinds.first?.nextAttempt != nil)
-            #expect(kinds.first?.error?.code == "BUSY")
-            #expect(kinds.last?.error?.code == "REJECTED")
+            #expect(kinds.first?.error?.code == DeliveryFailure.Code("BUSY"))
+            #expect(kinds.last?.error?.code == DeliveryFailure.Code("REJECTED"))
             try await cancelledStream.close()
             try await workedStream.close()
             try await client.close()

@@ -36,7 +36,7 @@ import Testing
             let unfolded = try await client.send(try email(7, fold: false)).id
             let settled = try await deadline(.seconds(30), "every email to be sent") {
                 while true {
-                    var states: [JobStatus.State] = []
+                    var states: [JobState] = []
                     for id in ids + [other, unfolded] { states.append(try await client.status(id).state) }
                     if states.allSatisfy({ $0 == .sent }) { return true }
                     try await Task.sleep(for: .milliseconds(100))

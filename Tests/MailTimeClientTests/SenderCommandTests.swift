@@ -27,7 +27,7 @@ struct SenderCommandTests {
     }
 
     /// The ids of the emails in `state` (up to 1000).
-    static func ids(in state: JobStatus.State, client: MailTimeClient) async throws -> Set<String> {
+    static func ids(in state: JobState, client: MailTimeClient) async throws -> Set<String> {
         Set(try await client.list(state: state, limit: 1000).map(\.id))
     }
 
@@ -170,12 +170,12 @@ struct SenderCommandTests {
             let state = try await client.retry(
                 id: id,
                 token: first.token,
-                error: DeliveryError(code: "SMTP_TEMPORARY", text: "451 4.3.0 try later", provider: "test"),
+                error: DeliveryFailure(code: .smtpTemporary, text: "451 4.3.0 try later", provider: "test"),
                 results: [
-                    RecipientReport(address: "ann@example.com", accepted: true, code: 250, reply: "2.1.5 OK"),
-                    RecipientReport(address: "bob@example.com", accepted: false, code: 451, reply: "4.3.0 try later"),
-                    RecipientReport(address: "cy@example.com", accepted: false, code: 550, reply: "5.1.1 no such user"),
-                    RecipientReport(address: "dee@example.com", accepted: false, code: 550, reply: "5.7.1 refused by policy"),
+                    RecipientResult(address: "ann@example.com", accepted: true, code: 250, reply: "2.1.5 OK"),
+                    RecipientResult(address: "bob@example.com", accepted: false, code: 451, reply: "4.3.0 try later"),
+                    RecipientResult(address: "cy@example.com", accepted: false, code: 550, reply: "5.1.1 no such user"),
+                    RecipientResult(address: "dee@example.com", accepted: false, code: 550, reply: "5.7.1 refused by policy"),
                 ],
                 delayMilliseconds: 0
             )
@@ -185,7 +185,7 @@ struct SenderCommandTests {
             let second = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
             #expect(second.attempts == 2)
             #expect(second.settledRecipients == ["ann@example.com", "cy@example.com"])
-            _ = try await client.retry(id: id, token: second.token, error: DeliveryError(code: "HANDED_OVER", text: "for the sender"), delayMilliseconds: 0)
+            _ = try await client.retry(id: id, token: second.token, error: DeliveryFailure(code: DeliveryFailure.Code("HANDED_OVER"), text: "for the sender"), delayMilliseconds: 0)
 
             let sender = try Self.startSender(broker, smtpPort: server.port)
             defer { sender.terminate() }

@@ -33,11 +33,11 @@ struct WorkerTests {
             try await client.complete(
                 id: leased.id,
                 token: leased.token,
-                results: [RecipientReport(address: "ann0@example.com", accepted: true, code: 250, reply: "2.0.0 OK")]
+                results: [RecipientResult(address: "ann0@example.com", accepted: true, code: 250, reply: "2.0.0 OK")]
             )
             let done = try await client.status(sent.id)
             #expect(done.state == .sent)
-            #expect(done.recipients == [RecipientReport(address: "ann0@example.com", accepted: true, code: 250, reply: "2.0.0 OK")])
+            #expect(done.recipients == [RecipientResult(address: "ann0@example.com", accepted: true, code: 250, reply: "2.0.0 OK")])
             #expect(try await client.lease(max: 10, visibilitySeconds: 30).isEmpty)
             try await client.close()
         }
@@ -48,12 +48,12 @@ struct WorkerTests {
             let client = try await broker.connect()
             let sent = try await client.send(sampleEmail())
             let leased = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
-            let failure = DeliveryError(code: "SMTP_TEMPORARY", text: "451 4.3.0 try later", provider: "smtp-1")
+            let failure = DeliveryFailure(code: .smtpTemporary, text: "451 4.3.0 try later", provider: "smtp-1")
             let state = try await client.retry(
                 id: leased.id,
                 token: leased.token,
                 error: failure,
-                results: [RecipientReport(address: "ann0@example.com", accepted: false, code: 451, reply: "4.3.0 try later")],
+                results: [RecipientResult(address: "ann0@example.com", accepted: false, code: 451, reply: "4.3.0 try later")],
                 delayMilliseconds: 60_000,
                 provider: 1
             )
@@ -61,7 +61,7 @@ struct WorkerTests {
             let status = try await client.status(sent.id)
             #expect(status.state == .scheduled)
             #expect(status.provider == 1)
-            #expect(status.lastError?.code == "SMTP_TEMPORARY")
+            #expect(status.lastError?.code == .smtpTemporary)
             #expect(status.lastError?.text == "451 4.3.0 try later")
             #expect(status.lastError?.provider == "smtp-1")
             #expect(status.lastError?.at != nil)
@@ -76,7 +76,7 @@ struct WorkerTests {
             let client = try await broker.connect()
             _ = try await client.send(sampleEmail())
             let first = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
-            let state = try await client.retry(id: first.id, token: first.token, error: DeliveryError(code: "BUSY", text: "busy"), delayMilliseconds: 0)
+            let state = try await client.retry(id: first.id, token: first.token, error: DeliveryFailure(code: DeliveryFailure.Code("BUSY"), text: "busy"), delayMilliseconds: 0)
             #expect(state == .ready)
             let second = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
             #expect(second.id == first.id)
@@ -91,10 +91,10 @@ struct WorkerTests {
             let client = try await broker.connect()
             let sent = try await client.send(sampleEmail())
             let leased = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
-            try await client.fail(id: leased.id, token: leased.token, error: DeliveryError(code: "SMTP_PERMANENT", text: "550 5.1.1 no such user"))
+            try await client.fail(id: leased.id, token: leased.token, error: DeliveryFailure(code: .smtpPermanent, text: "550 5.1.1 no such user"))
             let status = try await client.status(sent.id)
             #expect(status.state == .failed)
-            #expect(status.lastError?.code == "SMTP_PERMANENT")
+            #expect(status.lastError?.code == .smtpPermanent)
             #expect(status.finishedAt != nil)
             try await client.close()
         }
@@ -110,7 +110,7 @@ struct WorkerTests {
             #expect(current.id == expired.id)
             #expect(current.token != expired.token)
 
-            let failure = DeliveryError(code: "X", text: "x")
+            let failure = DeliveryFailure(code: DeliveryFailure.Code("X"), text: "x")
             #expect(await clientError { try await client.complete(id: expired.id, token: expired.token) }?.code == .staleToken)
             #expect(await clientError { _ = try await client.touch(id: expired.id, token: expired.token, seconds: 30) }?.code == .staleToken)
             #expect(await clientError { _ = try await client.retry(id: expired.id, token: expired.token, error: failure) }?.code == .staleToken)
@@ -130,7 +130,7 @@ struct WorkerTests {
             let leased = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
             #expect(try await client.cancel(sent.id) == .cancelRequested)
             #expect(try await client.touch(id: leased.id, token: leased.token, seconds: 30).cancelRequested)
-            #expect(try await client.retry(id: leased.id, token: leased.token, error: DeliveryError(code: "X", text: "x")) == .cancelled)
+            #expect(try await client.retry(id: leased.id, token: leased.token, error: DeliveryFailure(code: DeliveryFailure.Code("X"), text: "x")) == .cancelled)
             #expect(try await client.status(sent.id).state == .cancelled)
             try await client.close()
         }

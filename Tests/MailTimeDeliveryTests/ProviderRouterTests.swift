@@ -1,6 +1,7 @@
 import Logging
 import MailTimeDelivery
 import MailTimeMessage
+import MailTimeModel
 import MailTimeSMTP
 import MailTimeTestSupport
 import Testing
@@ -68,7 +69,7 @@ import Testing
             Issue.record("expected a retry with every provider failing")
             return
         }
-        #expect(failure.code == "SMTP_PROVIDER" || failure.code == "NO_PROVIDER" || failure.code == "SMTP_TEMPORARY")
+        #expect(failure.code == .smtpProvider || failure.code == .noProvider || failure.code == .smtpTemporary)
         await router.shutdown()
     }
 
@@ -100,7 +101,7 @@ import Testing
             Issue.record("expected a retry")
             return
         }
-        #expect(failure.code == "SMTP_TEMPORARY")
+        #expect(failure.code == .smtpTemporary)
         #expect(pin == 0)
         guard case .retry(_, _, _, let nextPin) = await router.deliver(try request(attempt: 2)) else {
             Issue.record("expected a retry")
@@ -122,7 +123,7 @@ import Testing
             Issue.record("expected a permanent failure when every recipient is refused")
             return
         }
-        #expect(failure.code == "SMTP_PERMANENT")
+        #expect(failure.code == .smtpPermanent)
         #expect(recipients.count == 2)
         #expect(recipients.allSatisfy { !$0.accepted && $0.isSettled })
         await router.shutdown()

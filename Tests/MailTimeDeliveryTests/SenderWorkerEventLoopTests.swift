@@ -1,6 +1,7 @@
 import Logging
 import MailTimeDelivery
 import MailTimeMessage
+import MailTimeModel
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -25,7 +26,7 @@ import Testing
     struct UnusedDeliverer: MailDeliverer {
         var name: String { "unused" }
         func deliver(_ request: DeliveryRequest) async -> DeliveryOutcome {
-            .fail(DeliveryFailureReport(code: "UNUSED", text: "nothing is delivered here"), recipients: [])
+            .fail(DeliveryFailure(code: DeliveryFailure.Code("UNUSED"), text: "nothing is delivered here"), recipients: [])
         }
     }
 

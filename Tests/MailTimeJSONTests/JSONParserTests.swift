@@ -32,20 +32,6 @@ struct JSONParserTests {
         #expect(try JSONParser.parse(writer.bytes) == .string(text))
     }
 
-    @Test func findsTheRawTextOfEachMember() throws {
-        let bytes = Array(#"{"id":"x", "email" : {"to":"a b", "n":[1, 2]} ,"token":7}"#.utf8)
-        let (object, rawValues) = try JSONParser.parseObjectKeepingRawValues(bytes)
-        #expect(object == (try JSONParser.parse(bytes)))
-        #expect(rawValues["email"].map { String(decoding: $0, as: UTF8.self) } == #"{"to":"a b", "n":[1, 2]}"#)
-        #expect(rawValues["token"].map { String(decoding: $0, as: UTF8.self) } == "7")
-        #expect(rawValues["to"] == nil)
-    }
-
-    @Test(arguments: [#"[{"a":1}]"#, #""{}""#, #"{"a":1} x"#, ""])
-    func keepingRawValuesNeedsOneObject(_ text: String) {
-        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parseObjectKeepingRawValues(Array(text.utf8)) }
-    }
-
     @Test func readsMembersAndScalars() throws {
         let value = try JSONParser.parse(Array(#"{"k":1,"k":2,"s":"t","b":false,"l":[]}"#.utf8))
         #expect(value["k"]?.integerValue == 2)

@@ -70,7 +70,7 @@ import Testing
 
     @Test func repliesEndEachLineWithCRLF() {
         var buffer = ByteBuffer()
-        BrokerReply.okLines(["JOB {}", "JOB {}"]).write(into: &buffer)
+        BrokerReply.okLines([ReplyLine("JOB {}"), ReplyLine("JOB {}")]).write(into: &buffer)
         BrokerReply.error(ProtocolError(.notFound, "no such id")).write(into: &buffer)
         #expect(String(buffer: buffer) == "OK 2\r\nJOB {}\r\nJOB {}\r\nERR NOT_FOUND no such id\r\n")
     }

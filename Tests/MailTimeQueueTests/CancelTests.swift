@@ -24,7 +24,7 @@ import Testing
             let job = try await queue.status(id)
             #expect(job.state == .leased && job.cancelRequested)
             #expect(try await queue.touch(id, token: leased.token, extendBy: .seconds(30)).cancelRequested)
-            let after = try await queue.retryLater(id, token: leased.token, error: .init(code: "T", text: "temporary"))
+            let after = try await queue.retryLater(id, token: leased.token, error: .init(code: .smtpTemporary, text: "temporary"))
             #expect(after.state == .cancelled)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MailTimeModel
 import MailTimeQueue
 import MailTimeTestSupport
 import Testing
@@ -116,7 +117,7 @@ import Testing
         }
         for (id, token) in acknowledged.retried {
             let job = try #require(jobs[id])
-            #expect(job.lastError?.code == "TEST" || job.state == .sent, "retry of \(id) with token \(token) is lost")
+            #expect(job.lastError?.code == .smtpTemporary || job.state == .sent, "retry of \(id) with token \(token) is lost")
         }
         for (id, token) in acknowledged.completed {
             let job = try #require(jobs[id])

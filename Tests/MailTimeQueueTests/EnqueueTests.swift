@@ -1,3 +1,4 @@
+import MailTimeModel
 import MailTimeQueue
 import Testing
 

@@ -1,8 +1,9 @@
+import MailTimeModel
 import MailTimeQueue
 import Testing
 
 @Suite struct HistoryTests {
-    let permanent = DeliveryFailure(code: "SMTP_PERMANENT", text: "550 no")
+    let permanent = DeliveryFailure(code: .smtpPermanent, text: "550 no")
 
     @Test func requeueGivesFailedJobsFreshAttempts() async throws {
         try await withTestQueue { queue, _ in

@@ -1,3 +1,4 @@
+import MailTimeModel
 import MailTimeQueue
 import Testing
 
@@ -63,8 +64,8 @@ import Testing
             let leased = try await queue.lease(maximum: 1, visibility: .seconds(30), owner: "s")[0]
             clock.advance(by: .seconds(2))
             let results = [
-                RecipientResult(address: "a@example.com", accepted: true, replyCode: 250, reply: "2.1.5 OK"),
-                RecipientResult(address: "b@example.com", accepted: false, replyCode: 550, reply: "5.1.1 no such user"),
+                RecipientResult(address: "a@example.com", accepted: true, code: 250, reply: "2.1.5 OK"),
+                RecipientResult(address: "b@example.com", accepted: false, code: 550, reply: "5.1.1 no such user"),
             ]
             let job = try await queue.complete(leased.job.id, token: leased.token, results: results)
             #expect(job.state == .sent)
@@ -85,7 +86,7 @@ import Testing
             let old = try await queue.lease(maximum: 1, visibility: .seconds(10), owner: "slow")[0]
             clock.advance(by: .seconds(10))
             let current = try await queue.lease(maximum: 1, visibility: .seconds(10), owner: "fast")[0]
-            let failure = DeliveryFailure(code: "X", text: "x")
+            let failure = DeliveryFailure(code: .smtpTemporary, text: "x")
 
             for report in [
                 { _ = try await queue.complete(old.job.id, token: old.token) },
@@ -132,7 +133,7 @@ import Testing
             try await queue.maintain()
             let failed = try await queue.status(id)
             #expect(failed.state == .failed)
-            #expect(failed.lastError?.code == "LEASE_EXPIRED")
+            #expect(failed.lastError?.code == .leaseExpired)
             #expect(failed.lastError?.text.contains("lease expired") == true)
             #expect(failed.lastError?.text.contains("crashed-2") == true)
         }
@@ -144,12 +145,12 @@ import Testing
             let leased = try await queue.lease(maximum: 1, visibility: .seconds(10), owner: "s")[0]
             clock.advance(by: .seconds(8))
             let renewal = try await queue.touch(leased.job.id, token: leased.token, extendBy: .seconds(10))
-            #expect(renewal.deadline == clock.now + .seconds(10))
+            #expect(renewal.deadline == (clock.now + .seconds(10)).millisecondsSince1970)
             #expect(!renewal.cancelRequested)
             clock.advance(by: .seconds(8))
             try await queue.maintain()
             #expect(try await queue.status(leased.job.id).state == .leased)
-            #expect(try await queue.stats().nextLeaseDeadline == renewal.deadline)
+            #expect(try await queue.stats().nextLeaseDeadline?.millisecondsSince1970 == renewal.deadline)
         }
     }
 
@@ -174,7 +175,7 @@ import Testing
             let touch = await queueError { _ = try await queue.touch(id, token: leased.token, extendBy: .zero) }
             #expect(touch?.code == .invalidArgument)
             let retry = await queueError {
-                _ = try await queue.retryLater(id, token: leased.token, error: .init(code: "X", text: "x"), delay: .seconds(-1))
+                _ = try await queue.retryLater(id, token: leased.token, error: .init(code: .smtpTemporary, text: "x"), delay: .seconds(-1))
             }
             #expect(retry?.code == .invalidArgument)
             #expect(try await queue.status(id).state == .leased)

@@ -1,8 +1,9 @@
+import MailTimeModel
 import MailTimeQueue
 import Testing
 
 @Suite struct RetryTests {
-    let temporary = DeliveryFailure(code: "SMTP_TEMPORARY", text: "451 4.3.0 try later", provider: "smtp-1")
+    let temporary = DeliveryFailure(code: .smtpTemporary, text: "451 4.3.0 try later", provider: "smtp-1")
 
     @Test func temporaryFailureBacksOffExponentiallyWithJitter() async throws {
         let policy = RetryPolicy(minimumDelay: .seconds(10), maximumDelay: .seconds(40), maximumAttempts: 10)
@@ -13,9 +14,9 @@ import Testing
                 let leased = try await queue.lease(maximum: 1, visibility: .seconds(30), owner: "s")[0]
                 let job = try await queue.retryLater(id, token: leased.token, error: temporary)
                 #expect(job.state == .scheduled)
-                #expect(job.lastError?.code == "SMTP_TEMPORARY")
+                #expect(job.lastError?.code == .smtpTemporary)
                 #expect(job.lastError?.provider == "smtp-1")
-                #expect(job.lastError?.at == clock.now)
+                #expect(job.lastError?.at == clock.now.millisecondsSince1970)
                 let wait = job.notBefore.duration(since: clock.now)
                 #expect(wait >= .seconds(expected / 2) && wait <= .seconds(expected), "wait \(wait), expected ≤ \(expected)s")
                 #expect(try await queue.lease(maximum: 1, visibility: .seconds(30), owner: "s").isEmpty)
@@ -49,7 +50,7 @@ import Testing
             }
             #expect(last?.state == .failed)
             #expect(last?.attempts == 3)
-            #expect(last?.lastError?.code == "SMTP_TEMPORARY")
+            #expect(last?.lastError?.code == .smtpTemporary)
             #expect(try await queue.lease(maximum: 1, visibility: .seconds(30), owner: "s").isEmpty)
         }
     }
@@ -77,11 +78,11 @@ import Testing
         try await withTestQueue { queue, _ in
             let id = try await queue.enqueue([email()])[0].id
             let leased = try await queue.lease(maximum: 1, visibility: .seconds(30), owner: "s")[0]
-            let rejected = RecipientResult(address: "x@example.com", accepted: false, replyCode: 550, reply: "5.1.1 unknown")
+            let rejected = RecipientResult(address: "x@example.com", accepted: false, code: 550, reply: "5.1.1 unknown")
             let job = try await queue.fail(
                 id,
                 token: leased.token,
-                error: DeliveryFailure(code: "SMTP_PERMANENT", text: "550 5.1.1 unknown"),
+                error: DeliveryFailure(code: .smtpPermanent, text: "550 5.1.1 unknown"),
                 results: [rejected]
             )
             #expect(job.state == .failed)
@@ -93,13 +94,13 @@ import Testing
     @Test func acceptedRecipientStaysAcceptedAcrossAttempts() async throws {
         try await withTestQueue({ $0.retryPolicy.minimumDelay = .zero; $0.retryPolicy.maximumDelay = .zero }) { queue, _ in
             let id = try await queue.enqueue([email()])[0].id
-            let accepted = RecipientResult(address: "a@example.com", accepted: true, replyCode: 250, reply: "ok")
-            let deferred = RecipientResult(address: "b@example.com", accepted: false, replyCode: 451, reply: "later")
+            let accepted = RecipientResult(address: "a@example.com", accepted: true, code: 250, reply: "ok")
+            let deferred = RecipientResult(address: "b@example.com", accepted: false, code: 451, reply: "later")
             var leased = try await queue.lease(maximum: 1, visibility: .seconds(30), owner: "s")[0]
             _ = try await queue.retryLater(id, token: leased.token, error: temporary, results: [accepted, deferred])
             leased = try await queue.lease(maximum: 1, visibility: .seconds(30), owner: "s")[0]
-            let late = RecipientResult(address: "a@example.com", accepted: false, replyCode: 550, reply: "no")
-            let delivered = RecipientResult(address: "b@example.com", accepted: true, replyCode: 250, reply: "ok")
+            let late = RecipientResult(address: "a@example.com", accepted: false, code: 550, reply: "no")
+            let delivered = RecipientResult(address: "b@example.com", accepted: true, code: 250, reply: "ok")
             let job = try await queue.complete(id, token: leased.token, results: [late, delivered])
             #expect(job.recipientResults == [accepted, delivered])
         }

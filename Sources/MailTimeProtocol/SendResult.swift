@@ -1,4 +1,4 @@
-/// The broker's answer to `SEND`.
+/// The broker's answer to `SEND`: `OK <id>`, or `OK <id> DUPLICATE`.
 public struct SendResult: Hashable, Sendable {
     /// The email's job id; for a duplicate, the id of the email first sent with the key.
     public var id: String

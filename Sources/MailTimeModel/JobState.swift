@@ -3,7 +3,8 @@
 /// `scheduled` → `ready` when its not-before time comes; `ready` → `leased` when a sender takes it;
 /// `leased` → `sent`, `failed`, `cancelled`, or back to `scheduled`/`ready` for another attempt.
 /// `sent`, `failed` and `cancelled` are final (a failed or cancelled job can be requeued by hand).
-public enum JobState: UInt8, CaseIterable, Sendable, CustomStringConvertible {
+/// The raw value is the queue's stored form; ``name`` is the protocol's.
+public enum JobState: UInt8, CaseIterable, Hashable, Sendable, CustomStringConvertible {
     case scheduled = 1
     case ready = 2
     case leased = 3
@@ -20,7 +21,7 @@ public enum JobState: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     }
 
     /// The lower-case name used in logs and the protocol.
-    public var description: String {
+    public var name: String {
         switch self {
         case .scheduled: "scheduled"
         case .ready: "ready"
@@ -31,9 +32,11 @@ public enum JobState: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 
+    public var description: String { name }
+
     /// The state named `name` (lower-case), or `nil`.
     public init?(name: some StringProtocol) {
-        guard let state = JobState.allCases.first(where: { $0.description == name }) else { return nil }
+        guard let state = JobState.allCases.first(where: { $0.name == name }) else { return nil }
         self = state
     }
 }

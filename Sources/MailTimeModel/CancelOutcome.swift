@@ -1,4 +1,4 @@
-/// What `CANCEL` did.
+/// What a cancel did; the raw value is the word of `CANCEL`'s reply.
 public enum CancelOutcome: String, Hashable, Sendable {
     /// The email was waiting and is now cancelled.
     case cancelled = "CANCELLED"

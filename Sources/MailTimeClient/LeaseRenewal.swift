@@ -1,7 +1,0 @@
-/// What `TOUCH` answers: the lease's new deadline, and whether a cancel arrived meanwhile.
-public struct LeaseRenewal: Hashable, Sendable {
-    /// The lease's end, in Unix milliseconds.
-    public var deadline: Int64
-    /// A cancel arrived: stop if the send has not started.
-    public var cancelRequested: Bool
-}

@@ -1,0 +1,24 @@
+/// How an SMTP provider is doing: what the router keeps, `STATS` reports and `mailtime stats` shows.
+public struct ProviderHealth: Hashable, Sendable {
+    /// The provider's name from its configuration.
+    public var name: String
+    /// Whether the provider is in use; false while its circuit breaker keeps it out.
+    public var isUp: Bool
+    /// Messages it accepted.
+    public var sent: Int
+    /// Attempts through it that failed.
+    public var failures: Int
+    /// Provider failures in a row (connection, TLS, authentication, policy).
+    public var consecutiveFailures: Int
+    /// The last failure's text.
+    public var lastError: String?
+
+    public init(name: String, isUp: Bool = true, sent: Int = 0, failures: Int = 0, consecutiveFailures: Int = 0, lastError: String? = nil) {
+        self.name = name
+        self.isUp = isUp
+        self.sent = sent
+        self.failures = failures
+        self.consecutiveFailures = consecutiveFailures
+        self.lastError = lastError
+    }
+}
