@@ -97,7 +97,8 @@ public struct SenderWorker: Sendable {
         var emails: [Email] = []
         for member in [job] + job.folded {
             do {
-                emails.append(try Email(json: member.payload, limits: Email.Limits(maximumSize: .max, maximumRecipients: .max)))
+                // Checked when it was queued: read without checking again.
+                emails.append(try Email(storedJSON: member.payload))
                 jobs.append(member)
             } catch {
                 let failure = DeliveryFailureReport(code: "COMPOSE_FAILED", text: "the stored email cannot be read: \(error)")

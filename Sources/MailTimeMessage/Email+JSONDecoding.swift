@@ -233,7 +233,7 @@ extension Email {
         return variables
     }
 
-    private static func decodeSendAt(_ value: JSONValue) throws(EmailValidationError) -> Int64 {
+    static func decodeSendAt(_ value: JSONValue) throws(EmailValidationError) -> Int64 {
         let milliseconds: Int64?
         switch value {
         case .string(let text): milliseconds = RFC3339Time.millisecondsSince1970(text)

@@ -30,6 +30,21 @@ extension EmailAddress {
         try self.init(address: address, displayName: displayName, field: field)
     }
 
+    /// Reads a mailbox string that was checked when it was made (the stored JSON form, say) without
+    /// checking it again: the same split into display name and address as ``init(parsing:field:)``.
+    init(trusting string: String) {
+        let trimmed = Self.trimmingSpaces(string)
+        guard trimmed.hasSuffix(">"), let open = Self.angleBracketStart(trimmed) else {
+            address = trimmed
+            displayName = nil
+            return
+        }
+        address = String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)])
+        let phrase = Self.trimmingSpaces(trimmed[..<open])
+        let name = Self.trimmingSpaces(Self.unquoted(phrase) ?? phrase)
+        displayName = name.isEmpty ? nil : name
+    }
+
     /// `text` without the spaces and tabs around it.
     static func trimmingSpaces(_ text: Substring) -> String {
         let utf8 = text.utf8
