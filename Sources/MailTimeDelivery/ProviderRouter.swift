@@ -86,14 +86,22 @@ public final class ProviderRouter: MailDeliverer {
 
     public func deliver(_ request: DeliveryRequest) async -> DeliveryOutcome {
         var lastFailure: DeliveryFailureReport?
+        // Composed once per attempt: every candidate gets the same bytes, unless the sender is a
+        // provider's default From and the next candidate's differs.
+        var composed: (from: EmailAddress?, message: ComposedMessage)?
         for index in candidates(pinned: request.pinnedProvider) {
             let provider = providers[index]
             // Composed before asking the breaker, so that a failure here never leaves a probe open.
             let message: ComposedMessage
-            do {
-                message = try request.compose(defaultFrom: provider.defaultFrom)
-            } catch {
-                return .fail(DeliveryFailureReport(code: "COMPOSE_FAILED", text: "\(error.code.name): \(error.message)"), recipients: [])
+            if let composed, request.hasSender || composed.from == provider.defaultFrom {
+                message = composed.message
+            } else {
+                do {
+                    message = try request.compose(defaultFrom: provider.defaultFrom)
+                } catch {
+                    return .fail(DeliveryFailureReport(code: "COMPOSE_FAILED", text: "\(error.code.name): \(error.message)"), recipients: [])
+                }
+                composed = (provider.defaultFrom, message)
             }
             guard provider.permitsAttempt() else { continue }
             await provider.waitForSlot()
