@@ -95,7 +95,8 @@ public struct SenderWorker: Sendable {
     func deliver(_ job: DeliveryJob, leases: HeldLeases) async {
         var jobs: [DeliveryJob] = []
         var emails: [Email] = []
-        for member in [job] + job.folded {
+        for index in 0...job.folded.count {
+            let member = index == 0 ? job : job.folded[index - 1]
             do {
                 // Checked when it was queued: read without checking again.
                 emails.append(try Email(storedJSON: member.payload))
@@ -132,7 +133,8 @@ public struct SenderWorker: Sendable {
                 metadata: ["mail.id": "\(head.id)", "count": "\(emails.count)", "folded": "\(jobs.dropFirst().map(\.id))"]
             )
         }
-        let recipients = email.recipients.filter { !head.settledRecipients.contains($0.address) }
+        let recipients = head.settledRecipients.isEmpty
+            ? email.recipients : email.recipients.filter { !head.settledRecipients.contains($0.address) }
         let request = DeliveryRequest(
             id: head.id, email: email, composer: composer, recipients: recipients, attempt: head.attempt, pinnedProvider: head.pinnedProvider
         )
