@@ -54,7 +54,10 @@ extension EmailAddress {
     }
 
     static func trimmingSpaces(_ text: String) -> String {
-        trimmingSpaces(text[...])
+        // Most strings have nothing to trim: keep them rather than copy them.
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+        guard let first = text.utf8.first, let last = text.utf8.last, isSpace(first) || isSpace(last) else { return text }
+        return trimmingSpaces(text[...])
     }
 
     /// The first `<` outside a quoted display name.
