@@ -38,10 +38,9 @@ public struct MessageComposer: Sendable {
         )).write(into: &output)
         HeaderField(name: "Message-ID", value: messageID).write(into: &output)
         Self.addressField("From", [from]).write(into: &output)
-        for (name, addresses) in [("To", email.to), ("Cc", email.cc), ("Reply-To", email.replyTo)]
-        where !addresses.isEmpty {
-            Self.addressField(name, addresses).write(into: &output)
-        }
+        if !email.to.isEmpty { Self.addressField("To", email.to).write(into: &output) }
+        if !email.cc.isEmpty { Self.addressField("Cc", email.cc).write(into: &output) }
+        if !email.replyTo.isEmpty { Self.addressField("Reply-To", email.replyTo).write(into: &output) }
         if let subject = content.subject {
             var field = HeaderField(name: "Subject")
             field.append(unstructured: subject, allowingLongWords: false)
