@@ -32,9 +32,13 @@ struct EmailIntake: Sendable {
     }
 
     func job(from payload: ByteBuffer) throws(ProtocolError) -> NewJob {
+        // Parsed where the payload lies, without copying it out first.
+        let decoded = payload.withUnsafeReadableBytes { bytes in
+            Result { () throws(EmailValidationError) in try Email(json: bytes, limits: limits) }
+        }
         var email: Email
         do {
-            email = try Email(json: Array(payload.readableBytesView), limits: limits)
+            email = try decoded.get()
         } catch {
             throw ProtocolError(error)
         }

@@ -23,6 +23,9 @@ public struct DeliveryRequest: Sendable {
         self.pinnedProvider = pinnedProvider
     }
 
+    /// Whether the email or the composer names the sender, so that no provider's default From applies.
+    var hasSender: Bool { email.from != nil || composer.defaultFrom != nil }
+
     /// The message, composed with `defaultFrom` when neither the email nor the composer names a sender.
     func compose(defaultFrom: EmailAddress? = nil) throws(EmailValidationError) -> ComposedMessage {
         var composer = composer

@@ -87,14 +87,24 @@ public final class ProviderRouter: MailDeliverer {
 
     public func deliver(_ request: DeliveryRequest) async -> DeliveryOutcome {
         var lastFailure: DeliveryFailure?
-        for index in candidates(pinned: request.pinnedProvider) {
+        // Composed once per attempt: every candidate gets the same bytes, unless the sender is a
+        // provider's default From and the next candidate's differs.
+        var composed: (from: EmailAddress?, message: ComposedMessage)?
+        let first = firstCandidate(pinned: request.pinnedProvider)
+        for rank in providers.indices {
+            let index = candidate(rank, first: first)
             let provider = providers[index]
             // Composed before asking the breaker, so that a failure here never leaves a probe open.
             let message: ComposedMessage
-            do {
-                message = try request.compose(defaultFrom: provider.defaultFrom)
-            } catch {
-                return .fail(DeliveryFailure(code: .composeFailed, text: "\(error.code.name): \(error.message)"), recipients: [])
+            if let composed, request.hasSender || composed.from == provider.defaultFrom {
+                message = composed.message
+            } else {
+                do {
+                    message = try request.compose(defaultFrom: provider.defaultFrom)
+                } catch {
+                    return .fail(DeliveryFailure(code: .composeFailed, text: "\(error.code.name): \(error.message)"), recipients: [])
+                }
+                composed = (provider.defaultFrom, message)
             }
             guard provider.permitsAttempt() else { continue }
             await provider.waitForSlot()
@@ -129,16 +139,20 @@ public final class ProviderRouter: MailDeliverer {
 
     // MARK: - Choosing providers
 
-    /// The providers to try, best first.
-    private func candidates(pinned: Int?) -> [Int] {
-        let count = providers.count
+    /// The provider to try first.
+    private func firstCandidate(pinned: Int?) -> Int {
         switch configuration.strategy {
-        case .failover:
-            let first = pinned.map { (($0 % count) + count) % count } ?? 0
-            return (0..<count).map { (first + $0) % count }
-        case .balance:
-            let chosen = nextBalanced()
-            return [chosen] + (0..<count).filter { $0 != chosen }
+        case .failover: pinned.map { (($0 % providers.count) + providers.count) % providers.count } ?? 0
+        case .balance: nextBalanced()
+        }
+    }
+
+    /// The provider to try at `rank` (0 first), without making a list: under failover the ones after
+    /// `first` in turn, under balance `first` and then the others in configuration order.
+    private func candidate(_ rank: Int, first: Int) -> Int {
+        switch configuration.strategy {
+        case .failover: (first + rank) % providers.count
+        case .balance: rank == 0 ? first : (rank - 1 < first ? rank - 1 : rank)
         }
     }
 
@@ -186,8 +200,8 @@ public final class ProviderRouter: MailDeliverer {
         if accepted > 0 {
             provider.recordSuccess()
         }
-        let unsettled = result.recipients.filter { !$0.isAccepted && $0.failure?.kind != .permanent }
-        guard let first = unsettled.first?.failure else {
+        let isUnsettled = { (recipient: SMTPRecipientResult) in !recipient.isAccepted && recipient.failure?.kind != .permanent }
+        guard let first = result.recipients.first(where: isUnsettled)?.failure else {
             if accepted == 0 {
                 let failure = DeliveryFailure(
                     code: .smtpPermanent, text: "every recipient was refused: \(outcomes.map { "\($0.address) \($0.code) \($0.reply)" }.joined(separator: "; "))",
@@ -200,7 +214,7 @@ public final class ProviderRouter: MailDeliverer {
         }
         let failure = DeliveryFailure(
             code: first.kind == .provider ? .smtpProvider : .smtpTemporary,
-            text: "\(unsettled.count) recipient(s) not yet accepted: \(first.message)",
+            text: "\(result.recipients.count(where: isUnsettled)) recipient(s) not yet accepted: \(first.message)",
             provider: provider.name
         )
         if accepted == 0 { provider.recordRefusal(failure) }

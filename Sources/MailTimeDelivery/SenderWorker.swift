@@ -96,9 +96,11 @@ public struct SenderWorker: Sendable {
     func deliver(_ job: DeliveryJob, leases: HeldLeases) async {
         var jobs: [DeliveryJob] = []
         var emails: [Email] = []
-        for member in [job] + job.folded {
+        for index in 0...job.folded.count {
+            let member = index == 0 ? job : job.folded[index - 1]
             do {
-                emails.append(try Email(json: member.payload, limits: Email.Limits(maximumSize: .max, maximumRecipients: .max)))
+                // Checked when it was queued: read without checking again.
+                emails.append(try Email(storedJSON: member.payload))
                 jobs.append(member)
             } catch {
                 let failure = DeliveryFailure(code: .composeFailed, text: "the stored email cannot be read: \(error)")
@@ -132,7 +134,8 @@ public struct SenderWorker: Sendable {
                 metadata: ["mail.id": "\(head.id)", "count": "\(emails.count)", "folded": "\(jobs.dropFirst().map(\.id))"]
             )
         }
-        let recipients = email.recipients.filter { !head.settledRecipients.contains($0.address) }
+        let recipients = head.settledRecipients.isEmpty
+            ? email.recipients : email.recipients.filter { !head.settledRecipients.contains($0.address) }
         let request = DeliveryRequest(
             id: head.id, email: email, composer: composer, recipients: recipients, attempt: head.attempt, pinnedProvider: head.pinnedProvider
         )

@@ -12,17 +12,24 @@ public struct JSONParser {
     /// Deeper nesting is refused; emails nest three levels.
     public static let maximumDepth = 64
 
-    private let bytes: [UInt8]
+    /// The document; valid only while a `parse` entry point runs.
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var offset = 0
     private var depth = 0
 
-    private init(_ bytes: [UInt8]) {
+    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
     /// Parses one JSON value that makes up all of `bytes`, surrounding whitespace aside.
     public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes)
+        try bytes.withUnsafeBufferPointer { buffer throws(SyntaxError) in try parse(UnsafeRawBufferPointer(buffer)) }
+    }
+
+    /// Parses one JSON value that makes up all of `bytes` (a `ByteBuffer`'s readable bytes, say) in place,
+    /// surrounding whitespace aside.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(SyntaxError) -> JSONValue {
+        var parser = JSONParser(bytes.assumingMemoryBound(to: UInt8.self))
         return try parser.parseDocument()
     }
 
@@ -170,14 +177,12 @@ public struct JSONParser {
     private mutating func parseString() throws(SyntaxError) -> String {
         offset += 1
         // Most strings have no escape: find the closing quote and make the string from the bytes in place.
-        let plainEnd = bytes.withUnsafeBufferPointer { JSONStringScanner.firstSpecialByte(in: $0, from: offset) }
+        let plainEnd = JSONStringScanner.firstSpecialByte(in: bytes, from: offset)
         if plainEnd < bytes.count, bytes[plainEnd] == UInt8(ascii: "\"") {
             // ASCII needs no validation; String(validating:) is much slower than String(decoding:).
-            let ascii = bytes.withUnsafeBufferPointer { buffer -> String? in
-                let run = UnsafeBufferPointer(rebasing: buffer[offset..<plainEnd])
-                return JSONStringScanner.isASCII(run) ? String(decoding: run, as: UTF8.self) : nil
-            }
-            guard let string = ascii ?? String(validating: bytes[offset..<plainEnd], as: UTF8.self) else {
+            let run = UnsafeBufferPointer(rebasing: bytes[offset..<plainEnd])
+            let ascii = JSONStringScanner.isASCII(run) ? String(decoding: run, as: UTF8.self) : nil
+            guard let string = ascii ?? String(validating: run, as: UTF8.self) else {
                 throw error("a string is not valid UTF-8")
             }
             offset = plainEnd + 1

@@ -23,6 +23,14 @@ extension Email {
     ///
     /// - Throws: ``EmailValidationError`` for the first problem found, naming the field.
     public init(json bytes: [UInt8], limits: Limits = Limits()) throws(EmailValidationError) {
+        self = try bytes.withUnsafeBufferPointer { buffer throws(EmailValidationError) in
+            try Email(json: UnsafeRawBufferPointer(buffer), limits: limits)
+        }
+    }
+
+    /// Decodes and checks an email from its JSON form in place (a `ByteBuffer`'s readable bytes, say),
+    /// as ``init(json:limits:)`` does.
+    public init(json bytes: UnsafeRawBufferPointer, limits: Limits = Limits()) throws(EmailValidationError) {
         let document: JSONValue
         do throws(JSONParser.SyntaxError) {
             document = try JSONParser.parse(bytes)
@@ -225,7 +233,7 @@ extension Email {
         return variables
     }
 
-    private static func decodeSendAt(_ value: JSONValue) throws(EmailValidationError) -> Int64 {
+    static func decodeSendAt(_ value: JSONValue) throws(EmailValidationError) -> Int64 {
         let milliseconds: Int64?
         switch value {
         case .string(let text): milliseconds = RFC3339Time.millisecondsSince1970(text)

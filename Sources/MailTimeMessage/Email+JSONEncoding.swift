@@ -14,18 +14,14 @@ extension Email {
             writer.key("from")
             writer.string(from.description)
         }
-        for (name, addresses) in [("to", to), ("cc", cc), ("bcc", bcc), ("reply_to", replyTo)]
-        where !addresses.isEmpty {
-            writer.key(name)
-            writer.beginArray()
-            for address in addresses { writer.string(address.description) }
-            writer.endArray()
-        }
-        for (name, value) in [("subject", subject), ("text", text), ("html", html)] {
-            guard let value else { continue }
-            writer.key(name)
-            writer.string(value)
-        }
+        // Field by field rather than through a list of pairs, which would be allocated for each email.
+        Self.write(addresses: to, as: "to", into: &writer)
+        Self.write(addresses: cc, as: "cc", into: &writer)
+        Self.write(addresses: bcc, as: "bcc", into: &writer)
+        Self.write(addresses: replyTo, as: "reply_to", into: &writer)
+        Self.write(subject, as: "subject", into: &writer)
+        Self.write(text, as: "text", into: &writer)
+        Self.write(html, as: "html", into: &writer)
         if !headers.isEmpty {
             writer.key("headers")
             writer.beginObject()
@@ -91,5 +87,19 @@ extension Email {
         }
         writer.endObject()
         return writer.bytes
+    }
+
+    private static func write(addresses: [EmailAddress], as name: String, into writer: inout JSONWriter) {
+        guard !addresses.isEmpty else { return }
+        writer.key(name)
+        writer.beginArray()
+        for address in addresses { writer.string(address.description) }
+        writer.endArray()
+    }
+
+    private static func write(_ value: String?, as name: String, into writer: inout JSONWriter) {
+        guard let value else { return }
+        writer.key(name)
+        writer.string(value)
     }
 }

@@ -30,6 +30,21 @@ extension EmailAddress {
         try self.init(address: address, displayName: displayName, field: field)
     }
 
+    /// Reads a mailbox string that was checked when it was made (the stored JSON form, say) without
+    /// checking it again: the same split into display name and address as ``init(parsing:field:)``.
+    init(trusting string: String) {
+        let trimmed = Self.trimmingSpaces(string)
+        guard trimmed.hasSuffix(">"), let open = Self.angleBracketStart(trimmed) else {
+            address = trimmed
+            displayName = nil
+            return
+        }
+        address = String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)])
+        let phrase = Self.trimmingSpaces(trimmed[..<open])
+        let name = Self.trimmingSpaces(Self.unquoted(phrase) ?? phrase)
+        displayName = name.isEmpty ? nil : name
+    }
+
     /// `text` without the spaces and tabs around it.
     static func trimmingSpaces(_ text: Substring) -> String {
         let utf8 = text.utf8
@@ -39,7 +54,10 @@ extension EmailAddress {
     }
 
     static func trimmingSpaces(_ text: String) -> String {
-        trimmingSpaces(text[...])
+        // Most strings have nothing to trim: keep them rather than copy them.
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+        guard let first = text.utf8.first, let last = text.utf8.last, isSpace(first) || isSpace(last) else { return text }
+        return trimmingSpaces(text[...])
     }
 
     /// The first `<` outside a quoted display name.

@@ -9,12 +9,20 @@ struct HeaderField {
     private var lineHasWord = false
 
     init(name: String) {
-        bytes = []
+        var buffer: [UInt8] = []
         // Most fields fit on one line.
-        bytes.reserveCapacity(Self.preferredLineLength + 2)
+        buffer.reserveCapacity(Self.preferredLineLength + 2)
+        self.init(name: name, takingOver: &buffer)
+    }
+
+    /// Starts the field at the end of `output`, taking its buffer over (`output` is left empty) so that
+    /// the field is written in place; ``finish(into:)`` gives the buffer back.
+    init(name: String, takingOver output: inout [UInt8]) {
+        bytes = []
+        swap(&bytes, &output)
         bytes += name.utf8
         bytes.append(UInt8(ascii: ":"))
-        lineLength = bytes.count
+        lineLength = name.utf8.count + 1
     }
 
     /// A field whose whole value is one unfoldable word, such as a Message-ID or a date.
@@ -91,6 +99,14 @@ struct HeaderField {
 
     /// The field with its closing CRLF.
     var line: [UInt8] { bytes + [0x0D, 0x0A] }
+
+    /// Ends the field with CRLF and gives the buffer taken over by ``init(name:takingOver:)`` back to `output`.
+    mutating func finish(into output: inout [UInt8]) {
+        precondition(output.isEmpty, "a field started with init(name:takingOver:) holds the output until it is finished")
+        bytes.append(0x0D)
+        bytes.append(0x0A)
+        swap(&bytes, &output)
+    }
 
     /// Appends the field with its closing CRLF to `output`.
     func write(into output: inout [UInt8]) {

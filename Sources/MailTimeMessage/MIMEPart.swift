@@ -1,7 +1,7 @@
 /// A MIME entity (RFC 2045/2046): a single body with its headers, or a multipart of entities.
 indirect enum MIMEPart {
-    /// Header lines, each ending in CRLF, and the encoded body.
-    case single(headers: [[UInt8]], body: [UInt8])
+    /// The header lines, each ending in CRLF, in one buffer, and the encoded body.
+    case single(headers: [UInt8], body: [UInt8])
     /// `multipart/<subtype>` with its parts in order.
     case multipart(subtype: String, parts: [MIMEPart])
 
@@ -10,10 +10,11 @@ indirect enum MIMEPart {
         var contentType = HeaderField(name: "Content-Type")
         contentType.append(word: "text/\(subtype);")
         contentType.append(word: "charset=utf-8")
-        return .single(
-            headers: [contentType.line, HeaderField(name: "Content-Transfer-Encoding", value: "quoted-printable").line],
-            body: QuotedPrintable.encode(text, endingInCRLF: endingInCRLF)
-        )
+        var headers: [UInt8] = []
+        headers.reserveCapacity(128)
+        contentType.write(into: &headers)
+        HeaderField(name: "Content-Transfer-Encoding", value: "quoted-printable").write(into: &headers)
+        return .single(headers: headers, body: QuotedPrintable.encode(text, endingInCRLF: endingInCRLF))
     }
 
     /// A base64 attachment; inline with a Content-ID when the attachment has one.
@@ -26,11 +27,14 @@ indirect enum MIMEPart {
         for word in parameterWords(attachment.isInline ? "inline" : "attachment", [("filename", attachment.filename)]) {
             disposition.append(word: word)
         }
-        var headers = [contentType.line, disposition.line]
+        var headers: [UInt8] = []
+        headers.reserveCapacity(256)
+        contentType.write(into: &headers)
+        disposition.write(into: &headers)
         if let contentID = attachment.contentID {
-            headers.append(HeaderField(name: "Content-ID", value: "<\(contentID)>").line)
+            HeaderField(name: "Content-ID", value: "<\(contentID)>").write(into: &headers)
         }
-        headers.append(HeaderField(name: "Content-Transfer-Encoding", value: "base64").line)
+        HeaderField(name: "Content-Transfer-Encoding", value: "base64").write(into: &headers)
         var body = Base64.encode(attachment.content, lineLength: 76)
         if body.count >= 2 { body.removeLast(2) }
         return .single(headers: headers, body: body)
@@ -92,7 +96,7 @@ indirect enum MIMEPart {
     func write(into output: inout [UInt8]) {
         switch self {
         case .single(let headers, let body):
-            for header in headers { output += header }
+            output += headers
             output += [0x0D, 0x0A]
             output += body
         case .multipart(let subtype, let parts):

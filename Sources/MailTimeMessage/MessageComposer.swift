@@ -33,26 +33,26 @@ public struct MessageComposer: Sendable {
         // Room for the headers, and for the bodies as quoted-printable or base64 makes them a little larger.
         let textSize = (content.text?.utf8.count ?? 0) + (content.html?.utf8.count ?? 0)
         output.reserveCapacity(1024 + textSize * 11 / 10 + email.attachments.reduce(0) { $0 + $1.content.count } * 14 / 10)
-        HeaderField(name: "Date", value: RFC5322Date.format(
+        // Each field is written in place at the end of `output`.
+        Self.writeField("Date", value: RFC5322Date.format(
             millisecondsSince1970: Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        )).write(into: &output)
-        HeaderField(name: "Message-ID", value: messageID).write(into: &output)
-        Self.addressField("From", [from]).write(into: &output)
-        for (name, addresses) in [("To", email.to), ("Cc", email.cc), ("Reply-To", email.replyTo)]
-        where !addresses.isEmpty {
-            Self.addressField(name, addresses).write(into: &output)
-        }
+        ), into: &output)
+        Self.writeField("Message-ID", value: messageID, into: &output)
+        Self.writeAddressField("From", CollectionOfOne(from), into: &output)
+        if !email.to.isEmpty { Self.writeAddressField("To", email.to, into: &output) }
+        if !email.cc.isEmpty { Self.writeAddressField("Cc", email.cc, into: &output) }
+        if !email.replyTo.isEmpty { Self.writeAddressField("Reply-To", email.replyTo, into: &output) }
         if let subject = content.subject {
-            var field = HeaderField(name: "Subject")
+            var field = HeaderField(name: "Subject", takingOver: &output)
             field.append(unstructured: subject, allowingLongWords: false)
-            field.write(into: &output)
+            field.finish(into: &output)
         }
         for header in email.headers {
-            var field = HeaderField(name: header.name)
+            var field = HeaderField(name: header.name, takingOver: &output)
             field.append(unstructured: header.value, allowingLongWords: true)
-            field.write(into: &output)
+            field.finish(into: &output)
         }
-        HeaderField(name: "MIME-Version", value: "1.0").write(into: &output)
+        Self.writeField("MIME-Version", value: "1.0", into: &output)
 
         let body = Self.body(content, attachments: email.attachments)
         body.write(into: &output)
@@ -93,7 +93,28 @@ public struct MessageComposer: Sendable {
 
     /// An address-list field, folded between mailboxes and between the words of display names.
     static func addressField(_ name: String, _ addresses: [EmailAddress]) -> HeaderField {
-        var field = HeaderField(name: name)
+        var buffer: [UInt8] = []
+        return addressField(name, addresses, takingOver: &buffer)
+    }
+
+    /// A field whose whole value is one word, written at the end of `output`.
+    private static func writeField(_ name: String, value: String, into output: inout [UInt8]) {
+        var field = HeaderField(name: name, takingOver: &output)
+        field.append(word: value)
+        field.finish(into: &output)
+    }
+
+    /// An address-list field, written at the end of `output`.
+    private static func writeAddressField(_ name: String, _ addresses: some Collection<EmailAddress>, into output: inout [UInt8]) {
+        var field = addressField(name, addresses, takingOver: &output)
+        field.finish(into: &output)
+    }
+
+    /// The address-list field, started at the end of `output` (see ``HeaderField/init(name:takingOver:)``).
+    static func addressField(
+        _ name: String, _ addresses: some Collection<EmailAddress>, takingOver output: inout [UInt8]
+    ) -> HeaderField {
+        var field = HeaderField(name: name, takingOver: &output)
         for (index, mailbox) in addresses.enumerated() {
             let separator = index + 1 < addresses.count ? "," : ""
             guard let displayName = mailbox.displayName else {

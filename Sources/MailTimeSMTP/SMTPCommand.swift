@@ -26,8 +26,8 @@ enum SMTPCommand: Hashable, Sendable, CustomStringConvertible {
         case .authenticate(let mechanism, let response?): buffer.writeString("AUTH \(mechanism) \(response)\r\n")
         case .authenticate(let mechanism, nil): buffer.writeString("AUTH \(mechanism)\r\n")
         case .authenticationResponse(let response): buffer.writeString("\(response)\r\n")
-        case .mail(let from, let parameters): buffer.writeString(Self.line("MAIL FROM:<\(from)>", parameters))
-        case .recipient(let to, let parameters): buffer.writeString(Self.line("RCPT TO:<\(to)>", parameters))
+        case .mail(let from, let parameters): Self.write("MAIL FROM:<", path: from, parameters, into: &buffer)
+        case .recipient(let to, let parameters): Self.write("RCPT TO:<", path: to, parameters, into: &buffer)
         case .data: buffer.writeString("DATA\r\n")
         case .reset: buffer.writeString("RSET\r\n")
         case .noop: buffer.writeString("NOOP\r\n")
@@ -49,7 +49,15 @@ enum SMTPCommand: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    private static func line(_ command: String, _ parameters: [String]) -> String {
-        ([command] + parameters).joined(separator: " ") + "\r\n"
+    /// Writes `<command><path>>`, a space before each parameter, and CRLF, piece by piece.
+    private static func write(_ command: StaticString, path: String, _ parameters: [String], into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(command)
+        buffer.writeString(path)
+        buffer.writeInteger(UInt8(ascii: ">"))
+        for parameter in parameters {
+            buffer.writeInteger(UInt8(ascii: " "))
+            buffer.writeString(parameter)
+        }
+        buffer.writeStaticString("\r\n")
     }
 }

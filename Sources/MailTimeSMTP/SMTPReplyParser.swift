@@ -29,8 +29,11 @@ struct SMTPReplyParser {
             let isLast = line.count == 3 || line[line.startIndex + 3] == UInt8(ascii: " ")
             lines.append(String(decoding: line.dropFirst(4), as: UTF8.self))
             if isLast {
-                defer { self.code = nil; self.lines = [] }
-                return Self.reply(code: code, lines: lines)
+                // Taken rather than copied, so that the reply can strip its lines in place.
+                var reply: [String] = []
+                swap(&reply, &lines)
+                self.code = nil
+                return Self.reply(code: code, lines: reply)
             }
             if lines.count >= Self.maximumLineCount {
                 throw SMTPError(.protocolViolation, "a reply has more than \(Self.maximumLineCount) lines")
@@ -44,7 +47,8 @@ struct SMTPReplyParser {
         code != nil || buffer.readableBytes > 0
     }
 
-    private static func readLine(from buffer: inout ByteBuffer) throws(SMTPError) -> ArraySlice<UInt8>? {
+    /// The next line, without its line ending, read in place: a view of `buffer`'s bytes.
+    private static func readLine(from buffer: inout ByteBuffer) throws(SMTPError) -> ByteBufferView? {
         let view = buffer.readableBytesView
         guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
             if view.count > maximumLineLength {
@@ -56,12 +60,12 @@ struct SMTPReplyParser {
         guard length <= maximumLineLength else {
             throw SMTPError(.protocolViolation, "a reply line is longer than \(maximumLineLength) octets")
         }
-        var line = ArraySlice(buffer.readBytes(length: length + 1)!.dropLast())
-        if line.last == UInt8(ascii: "\r") { line.removeLast() }
-        return line
+        buffer.moveReaderIndex(forwardBy: length + 1)
+        let line = view[view.startIndex..<newline]
+        return line.last == UInt8(ascii: "\r") ? line.dropLast() : line
     }
 
-    private static func replyCode(_ line: ArraySlice<UInt8>) -> Int? {
+    private static func replyCode(_ line: ByteBufferView) -> Int? {
         let digits = line.prefix(3)
         guard digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
         let code = digits.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
@@ -69,20 +73,20 @@ struct SMTPReplyParser {
     }
 
     /// A reply, with the enhanced status code taken off each line when the first line has one.
-    private static func reply(code: Int, lines: [String]) -> SMTPReply {
+    private static func reply(code: Int, lines: consuming [String]) -> SMTPReply {
         guard let first = lines.first, let status = EnhancedStatusCode(prefixOf: first),
             status.statusClass == code / 100
         else {
             return SMTPReply(code: code, lines: lines)
         }
-        let stripped = lines.map { line -> String in
-            guard EnhancedStatusCode(prefixOf: line) == status else { return line }
-            return String(line.drop { $0 != " " }.drop { $0 == " " })
+        var stripped = consume lines
+        for index in stripped.indices where EnhancedStatusCode(prefixOf: stripped[index]) == status {
+            stripped[index] = String(stripped[index].drop { $0 != " " }.drop { $0 == " " })
         }
         return SMTPReply(code: code, enhancedStatusCode: status, lines: stripped)
     }
 
-    private static func printable(_ line: ArraySlice<UInt8>) -> String {
+    private static func printable(_ line: ByteBufferView) -> String {
         String(decoding: line.prefix(80), as: UTF8.self).unicodeScalars
             .map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? String($0) : "?" }.joined()
     }

@@ -36,6 +36,28 @@ import Testing
         #expect(decoded.jsonBytes() == bytes)
     }
 
+    @Test func storedFormReadsBackWithoutChecks() throws {
+        let email = try Self.fullEmail()
+        #expect(try Email(storedJSON: email.jsonBytes()) == email)
+        let minimal = Email(to: [try EmailAddress("a@example.com")], text: "")
+        #expect(try Email(storedJSON: minimal.jsonBytes()) == minimal)
+    }
+
+    @Test func storedFormReadsEveryShapeTheCheckedDecoderReads() throws {
+        let input = #"""
+            {"to": "Bob <bob@example.com>", "cc": ["\"Quoted, Name\" <c@example.com>", "d@example.com"],
+             "html": "<b>x</b>", "send_at": "2026-12-01T11:00:00+01:00",
+             "attachments": [{"filename": "a", "content": "aGVs\nbG8=", "content_id": "<i@x>"}], "priority": 128}
+            """#
+        #expect(try Email(storedJSON: Array(input.utf8)) == Email(json: Array(input.utf8)))
+    }
+
+    @Test func storedFormRefusesWhatIsNotAnEmail() {
+        #expect(throws: EmailValidationError.self) { try Email(storedJSON: Array("[1]".utf8)) }
+        #expect(throws: EmailValidationError.self) { try Email(storedJSON: Array(#"{"to": 1}"#.utf8)) }
+        #expect(throws: EmailValidationError.self) { try Email(storedJSON: Array(#"{"colour": "red"}"#.utf8)) }
+    }
+
     @Test func minimalEmailRoundTripsExactly() throws {
         let email = Email(to: [try EmailAddress("a@example.com")], text: "")
         #expect(String(decoding: email.jsonBytes(), as: UTF8.self) == #"{"to":["a@example.com"],"text":""}"#)

@@ -108,5 +108,6 @@ import Testing
         )
         let bytes = email.jsonBytes()
         #expect(try Email(json: bytes) == email)
+        #expect(try Email(storedJSON: bytes) == email)
     }
 }
