@@ -100,6 +100,7 @@ public final class BrokerServer: Service, Sendable {
         let configuration = configuration
         let logger = logger
         let control = control
+        let replyBudget = UnwrittenReplyBudget(limit: configuration.maximumTotalUnwrittenReplyBytes)
         let greeting = BrokerReply.ok(
             "mailtime 1 max_line=\(configuration.maximumLineLength) max_payload=\(configuration.maximumEmailSize) max_inflight=\(configuration.maximumInFlight)"
         )
@@ -135,6 +136,8 @@ public final class BrokerServer: Service, Sendable {
                             hub: hub,
                             greeting: greeting,
                             maximumInFlight: configuration.maximumInFlight,
+                            maximumUnwrittenReplyBytes: configuration.maximumUnwrittenReplyBytes,
+                            budget: replyBudget,
                             admitted: admitted,
                             logger: logger
                         ),
