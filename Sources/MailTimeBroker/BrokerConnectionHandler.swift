@@ -43,7 +43,7 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
         hub: EventHub,
         greeting: BrokerReply,
         maximumInFlight: Int,
-        maximumUnwrittenReplyBytes: Int = BrokerConnectionStateMachine.defaultMaximumUnwrittenReplyBytes,
+        maximumUnwrittenReplyBytes: Int,
         budget: UnwrittenReplyBudget,
         admitted: Bool,
         logger: Logger
