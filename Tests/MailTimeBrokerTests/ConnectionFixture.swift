@@ -25,7 +25,14 @@ final class ConnectionFixture {
     let writeGate: WriteGate
     private var received = ""
 
-    private init(channel: NIOAsyncTestingChannel, commands: CommandFixture, hub: EventHub, readLog: ReadLog, budget: UnwrittenReplyBudget, writeGate: WriteGate) {
+    private init(
+        channel: NIOAsyncTestingChannel,
+        commands: CommandFixture,
+        hub: EventHub,
+        readLog: ReadLog,
+        budget: UnwrittenReplyBudget,
+        writeGate: WriteGate
+    ) {
         self.channel = channel
         self.commands = commands
         self.hub = hub
