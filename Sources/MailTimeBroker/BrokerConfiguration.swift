@@ -30,6 +30,12 @@ public struct BrokerConfiguration: Sendable {
     public var handshakeTimeout: Duration = .seconds(10)
     /// The most unanswered requests per connection before the broker stops reading it. Default 256.
     public var maximumInFlight = 256
+    /// The reply bytes per connection produced and not yet written to the socket at which the
+    /// broker stops reading that connection. Default 256 KiB.
+    public var maximumUnwrittenReplyBytes = 256 * 1024
+    /// The reply bytes not yet written across all connections at which the broker stops reading
+    /// every connection that has replies unwritten. Default 64 MiB.
+    public var maximumTotalUnwrittenReplyBytes = 64 * 1024 * 1024
     /// The longest request line, CRLF included. Default 16,384.
     public var maximumLineLength = 16_384
     /// The largest email (`SEND` payload). Default 25 MB.

@@ -17,6 +17,7 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
     private let hub: EventHub
     private let greeting: BrokerReply
     private let admitted: Bool
+    private let budget: UnwrittenReplyBudget
     private var logger: Logger
 
     private var session = BrokerSessionStateMachine()
@@ -26,6 +27,12 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
     private var subscription: Int?
     private var flushScheduled = false
     private var pendingOutput: ByteBuffer?
+    /// The replies in `pendingOutput` and their ``BrokerReply/encodedByteCount``.
+    private var pendingReplies = (count: 0, bytes: 0)
+    /// Bytes taken from `budget` and not given back yet.
+    private var budgetBytes = 0
+    /// Requests read while the connection was over a limit, handled once it is within them.
+    private var heldRequests = CircularBuffer<BrokerFrame>()
 
     init(
         executor: BrokerCommandExecutor,
@@ -33,6 +40,8 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
         hub: EventHub,
         greeting: BrokerReply,
         maximumInFlight: Int,
+        maximumUnwrittenReplyBytes: Int,
+        budget: UnwrittenReplyBudget,
         admitted: Bool,
         logger: Logger
     ) {
@@ -40,7 +49,11 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
         self.authenticator = authenticator
         self.hub = hub
         self.greeting = greeting
-        self.connection = BrokerConnectionStateMachine(maximumInFlight: maximumInFlight)
+        self.connection = BrokerConnectionStateMachine(
+            maximumInFlight: maximumInFlight,
+            maximumUnwrittenReplyBytes: maximumUnwrittenReplyBytes
+        )
+        self.budget = budget
         self.admitted = admitted
         self.logger = logger
     }
@@ -56,6 +69,9 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         if let subscription { hub.unsubscribe(subscription) }
         subscription = nil
+        budget.forget(ObjectIdentifier(self))
+        giveBack(budgetBytes)
+        heldRequests.removeAll()
         self.context = nil
     }
 
@@ -63,7 +79,9 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
         if case TLSUserEvent.handshakeCompleted = event {
             switch connection.handshakeCompleted(admitted: admitted) {
             case .greet:
-                write([greeting])
+                var buffer = context.channel.allocator.buffer(capacity: 128)
+                greeting.write(into: &buffer)
+                context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
             case .refuseAndClose:
                 let error = ProtocolError(.tooManyConnections, "the broker has too many connections; try again later")
                 writeAndClose([.error(error)])
@@ -76,21 +94,43 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
                 close(context)
             }
         } else if event is ChannelShouldQuiesceEvent {
+            heldRequests.removeAll()
             if connection.shutdownRequested() == .close { close(context) }
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard connection.acceptsRequests else { return }
-        perform(session.received(unwrapInboundIn(data)), context: context)
+        switch connection.requestArrived() {
+        case .handle: perform(session.received(unwrapInboundIn(data)), context: context)
+        case .hold: heldRequests.append(unwrapInboundIn(data))
+        case .drop: break
+        }
     }
 
     func read(context: ChannelHandlerContext) {
+        if budget.isExceeded { connection.totalBudgetExceeded() }
         switch connection.read() {
-        case .read: context.read()
-        case .withhold: break
+        case .read:
+            context.read()
+        case .withhold:
+            break
+        case .withholdUntilTotalBudgetRecovers:
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let waits = budget.wake(ObjectIdentifier(self)) {
+                bound.eventLoop.execute { bound.value.resume(bound.value.connection.totalBudgetRecovered()) }
+            }
+            if !waits { resume(connection.totalBudgetRecovered()) }
         }
+    }
+
+    /// Handles the held requests and reads again, as far as the connection's limits allow.
+    private func resume(_ action: BrokerConnectionStateMachine.ResumeAction?) {
+        guard action == .resume, let context else { return }
+        while connection.takeHeldRequest(), let frame = heldRequests.popFirst() {
+            perform(session.received(frame), context: context)
+        }
+        if connection.resumeReading() == .read { context.read() }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -135,9 +175,6 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
         switch connection.replyReady(reply, at: place, closeAfter: closeAfter) {
         case .write(let replies):
             write(replies)
-        case .writeAndResumeReading(let replies):
-            write(replies)
-            context?.read()
         case .writeAndClose(let replies):
             writeAndClose(replies)
         case nil:
@@ -148,21 +185,54 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
     /// Adds replies to this event-loop turn's output.
     private func write(_ replies: [BrokerReply]) {
         guard let context else { return }
-        var buffer = pendingOutput ?? context.channel.allocator.buffer(capacity: 256)
-        pendingOutput = nil
-        for reply in replies { reply.write(into: &buffer) }
-        pendingOutput = buffer
+        pendingOutput = encode(replies, context: context)
         scheduleFlush(context)
     }
 
     /// Writes this turn's output and `replies` at once, then closes the connection.
     private func writeAndClose(_ replies: [BrokerReply]) {
         guard let context else { return }
+        let buffer = encode(replies, context: context)
+        let channel = context.channel
+        writeReplies(buffer, context: context).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// This turn's output followed by `replies`, whose bytes are taken from the broker's budget.
+    private func encode(_ replies: [BrokerReply], context: ChannelHandlerContext) -> ByteBuffer {
         var buffer = pendingOutput ?? context.channel.allocator.buffer(capacity: 256)
         pendingOutput = nil
-        for reply in replies { reply.write(into: &buffer) }
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+        var bytes = 0
+        for reply in replies {
+            reply.write(into: &buffer)
+            bytes += reply.encodedByteCount
+        }
+        pendingReplies.count += replies.count
+        pendingReplies.bytes += bytes
+        budgetBytes += bytes
+        budget.take(bytes)
+        return buffer
+    }
+
+    /// Writes and flushes `output`, the replies gathered in `pendingReplies`, and reports them
+    /// written once the socket took them.
+    private func writeReplies(_ output: ByteBuffer, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        let written = pendingReplies
+        pendingReplies = (0, 0)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let future = context.writeAndFlush(wrapOutboundOut(output))
+        future.whenComplete { _ in
+            let handler = bound.value
+            handler.giveBack(written.bytes)
+            handler.resume(handler.connection.repliesWritten(written.count, bytes: written.bytes))
+        }
+        return future
+    }
+
+    /// Gives `bytes` back to the broker's budget, as far as this connection still holds them.
+    private func giveBack(_ bytes: Int) {
+        let released = min(bytes, budgetBytes)
+        budgetBytes -= released
+        budget.release(released)
     }
 
     /// Writes the replies gathered in this event-loop turn at its end, in one TLS record and one
@@ -176,7 +246,7 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
             handler.flushScheduled = false
             guard let context = handler.context, let output = handler.pendingOutput, handler.connection.state != .closed else { return }
             handler.pendingOutput = nil
-            context.writeAndFlush(handler.wrapOutboundOut(output), promise: nil)
+            _ = handler.writeReplies(output, context: context)
         }
     }
 

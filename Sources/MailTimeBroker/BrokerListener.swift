@@ -106,6 +106,7 @@ actor BrokerListener: Service {
         let authenticator = authenticator
         let hub = hub
         let tlsContext = tlsContext
+        let replyBudget = UnwrittenReplyBudget(limit: configuration.maximumTotalUnwrittenReplyBytes)
         let greeting = BrokerReply.ok(
             "mailtime 1 max_line=\(configuration.maximumLineLength) max_payload=\(configuration.maximumEmailSize) max_inflight=\(configuration.maximumInFlight)"
         )
@@ -146,6 +147,8 @@ actor BrokerListener: Service {
                             hub: hub,
                             greeting: greeting,
                             maximumInFlight: configuration.maximumInFlight,
+                            maximumUnwrittenReplyBytes: configuration.maximumUnwrittenReplyBytes,
+                            budget: replyBudget,
                             admitted: admitted,
                             logger: logger
                         ),

@@ -26,6 +26,14 @@ extension BrokerConfiguration {
             try positive(config.int(forKey: "limits.handshake-timeout-seconds", default: 10), "limits.handshake-timeout-seconds")
         )
         maximumInFlight = try positive(config.int(forKey: "limits.inflight", default: maximumInFlight), "limits.inflight")
+        maximumUnwrittenReplyBytes = try positive(
+            config.int(forKey: "limits.unwritten-reply-bytes", default: maximumUnwrittenReplyBytes),
+            "limits.unwritten-reply-bytes"
+        )
+        maximumTotalUnwrittenReplyBytes = try positive(
+            config.int(forKey: "limits.total-unwritten-reply-bytes", default: maximumTotalUnwrittenReplyBytes),
+            "limits.total-unwritten-reply-bytes"
+        )
         maximumLineLength = try positive(config.int(forKey: "limits.line-length", default: maximumLineLength), "limits.line-length")
         maximumEmailSize = try positive(config.int(forKey: "limits.email-size", default: maximumEmailSize), "limits.email-size")
 

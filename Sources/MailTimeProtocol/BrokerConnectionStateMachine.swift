@@ -7,17 +7,21 @@
 ///           ┌──────────── reply closing the session, idle, error, refusal ───────────┐
 ///           │                                                                        ▼
 /// open(reading) ⇄ open(readingPaused) ──shutdown──► draining ──last reply out──► closed
-///      max_inflight unanswered / fewer
+///      over a limit / replies written
 /// ```
 ///
-/// A request is unanswered from ``reserveReply()`` until its reply leaves the line in
-/// ``replyReady(_:at:closeAfter:)``; replies leave in request order. Event lines of an `EVENTS`
-/// stream are counted until they are written (``eventWritten()``), and past
+/// A request is unanswered from ``reserveReply()`` until its reply has been written to the socket
+/// (``repliesWritten(_:bytes:)``); replies leave in request order. The connection stops reading,
+/// and holds the requests it has already read without handling them, while any of these holds:
+/// ``maximumInFlight`` requests are unanswered; its replies not yet written take
+/// ``maximumUnwrittenReplyBytes`` or more; the broker's total of unwritten reply bytes is over its
+/// budget (``totalBudgetExceeded()``) and this connection has replies unwritten. Event lines of an
+/// `EVENTS` stream are counted until they are written (``eventWritten()``), and past
 /// ``maximumUnwrittenEvents`` the oldest are dropped.
 public struct BrokerConnectionStateMachine: Sendable {
     /// Where the connection is.
     public enum State: Equatable, Sendable {
-        /// Taking requests; `readingPaused` once `max_inflight` are unanswered and reading was withheld.
+        /// Taking requests; `readingPaused` once a read was withheld because a limit was reached.
         case open(readingPaused: Bool)
         /// Shutting down: no more requests are read, and the connection closes once every
         /// request read so far is answered.
@@ -34,12 +38,21 @@ public struct BrokerConnectionStateMachine: Sendable {
         case refuseAndClose
     }
 
+    /// What to do with a request the decoder just read.
+    public enum RequestAction: Equatable, Sendable {
+        /// Handle it now.
+        case handle
+        /// Keep it, unhandled, until ``takeHeldRequest()`` lets it through: a limit is reached.
+        case hold
+        /// Drop it unanswered: the connection is draining or closed.
+        case drop
+    }
+
     /// What to do with replies that are ready.
     public enum ReplyAction: Equatable, Sendable {
-        /// Write them (they may wait for the end of the event-loop turn, to go out together).
+        /// Write them (they may wait for the end of the event-loop turn, to go out together), and
+        /// report them with ``repliesWritten(_:bytes:)`` once written.
         case write([BrokerReply])
-        /// Write them and read again: fewer than `max_inflight` requests are unanswered now.
-        case writeAndResumeReading([BrokerReply])
         /// Write them, flush, then close.
         case writeAndClose([BrokerReply])
     }
@@ -49,6 +62,15 @@ public struct BrokerConnectionStateMachine: Sendable {
         case read
         /// Do not read; the machine says when to read again.
         case withhold
+        /// Do not read, and ask to be told when the broker's total of unwritten reply bytes is
+        /// back within its budget (``totalBudgetRecovered()``).
+        case withholdUntilTotalBudgetRecovers
+    }
+
+    /// What to do when the connection is back within its limits.
+    public enum ResumeAction: Equatable, Sendable {
+        /// Handle the held requests (``takeHeldRequest()``), then read again (``resumeReading()``).
+        case resume
     }
 
     /// Close the connection (after writing what is already on its way).
@@ -64,26 +86,46 @@ public struct BrokerConnectionStateMachine: Sendable {
 
     /// The most event lines waiting to be written to a slow subscriber before new ones are dropped.
     public static let maximumUnwrittenEvents = 10_000
+    /// The default of ``maximumUnwrittenReplyBytes``: 256 KiB.
+    public static let defaultMaximumUnwrittenReplyBytes = 256 * 1024
 
     public private(set) var state = State.open(readingPaused: false)
-    private let maximumInFlight: Int
+    /// The most unanswered requests before the connection stops reading.
+    public let maximumInFlight: Int
+    /// The reply bytes not yet written at which the connection stops reading.
+    public let maximumUnwrittenReplyBytes: Int
     private var replies = ReplySequencer()
+    /// Replies handed out for writing whose write has not completed.
+    private var unwrittenReplies = 0
+    /// Their size in bytes.
+    public private(set) var unwrittenReplyBytes = 0
+    /// Requests read and held, not handled, because a limit was reached.
+    public private(set) var heldRequests = 0
+    private var overTotalBudget = false
     private var streamsEvents = false
     private var unwrittenEvents = 0
     private var lostEvents = 0
 
-    /// A connection that reads no more than `maximumInFlight` unanswered requests.
-    public init(maximumInFlight: Int) {
+    /// A connection that handles no more than `maximumInFlight` unanswered requests, and stops
+    /// reading while `maximumUnwrittenReplyBytes` or more of its replies are not yet written.
+    public init(maximumInFlight: Int, maximumUnwrittenReplyBytes: Int = Self.defaultMaximumUnwrittenReplyBytes) {
         self.maximumInFlight = maximumInFlight
+        self.maximumUnwrittenReplyBytes = maximumUnwrittenReplyBytes
     }
 
-    /// Requests read and not answered yet.
-    public var unanswered: Int { replies.unanswered }
+    /// Requests handled and whose replies are not written yet.
+    public var unanswered: Int { replies.unanswered + unwrittenReplies }
 
-    /// Whether a request that arrives now is to be handled; when not, it is dropped unanswered.
+    /// Whether a request that arrives now is to be handled or held; when not, it is dropped unanswered.
     public var acceptsRequests: Bool {
         if case .open = state { return true }
         return false
+    }
+
+    /// Whether the connection is within every limit: it may handle a request and read more.
+    private var withinLimits: Bool {
+        unanswered < maximumInFlight && unwrittenReplyBytes < maximumUnwrittenReplyBytes
+            && !(overTotalBudget && unwrittenReplyBytes > 0)
     }
 
     /// The TLS handshake finished; `admitted` says whether the connection is within the limit.
@@ -96,14 +138,33 @@ public struct BrokerConnectionStateMachine: Sendable {
         return .greet
     }
 
-    /// A place in line for the reply to a request just read; fill it with
+    /// The decoder read a request: handle it now, hold it until the connection is within its
+    /// limits again (behind the requests already held), or drop it.
+    public mutating func requestArrived() -> RequestAction {
+        guard case .open = state else { return .drop }
+        guard heldRequests == 0, withinLimits else {
+            heldRequests += 1
+            return .hold
+        }
+        return .handle
+    }
+
+    /// Whether the oldest held request is to be handled now; each `true` takes one out.
+    public mutating func takeHeldRequest() -> Bool {
+        guard case .open = state, heldRequests > 0, withinLimits else { return false }
+        heldRequests -= 1
+        return true
+    }
+
+    /// A place in line for the reply to a request about to be handled; fill it with
     /// ``replyReady(_:at:closeAfter:)``.
     public mutating func reserveReply() -> Int {
         replies.reserve()
     }
 
     /// The reply for `place` is ready; `closeAfter` closes the connection once it is written.
-    /// Returns the replies that may be written now, in request order.
+    /// Returns the replies that may be written now, in request order; they stay unanswered
+    /// until ``repliesWritten(_:bytes:)``.
     public mutating func replyReady(_ reply: BrokerReply, at place: Int, closeAfter: Bool = false) -> ReplyAction? {
         let ready = replies.fill(place, with: reply, closeAfter: closeAfter)
         guard !ready.isEmpty else { return nil }
@@ -112,27 +173,57 @@ public struct BrokerConnectionStateMachine: Sendable {
         case .closed:
             return nil
         case .draining:
-            guard ready.last!.closeAfter || replies.unanswered == 0 else { return .write(lines) }
+            guard ready.last!.closeAfter || replies.unanswered == 0 else { return written(lines) }
             state = .closed
             return .writeAndClose(lines)
-        case .open(let readingPaused):
+        case .open:
             if ready.last!.closeAfter {
                 state = .closed
                 return .writeAndClose(lines)
             }
-            guard readingPaused, replies.unanswered < maximumInFlight else { return .write(lines) }
-            state = .open(readingPaused: false)
-            return .writeAndResumeReading(lines)
+            return written(lines)
         }
+    }
+
+    /// Counts `lines` as handed out for writing.
+    private mutating func written(_ lines: [BrokerReply]) -> ReplyAction {
+        unwrittenReplies += lines.count
+        unwrittenReplyBytes += lines.reduce(0) { $0 + $1.encodedByteCount }
+        return .write(lines)
+    }
+
+    /// `count` replies of `bytes` bytes (their ``BrokerReply/encodedByteCount``), handed out by
+    /// ``replyReady(_:at:closeAfter:)``, were written to the socket (or failed to be).
+    public mutating func repliesWritten(_ count: Int, bytes: Int) -> ResumeAction? {
+        unwrittenReplies -= count
+        unwrittenReplyBytes -= bytes
+        return resumeIfWithinLimits()
+    }
+
+    /// The broker's total of unwritten reply bytes is over its budget: while this connection has
+    /// replies unwritten, it stops reading.
+    public mutating func totalBudgetExceeded() {
+        overTotalBudget = true
+    }
+
+    /// The broker's total of unwritten reply bytes is back within its budget.
+    public mutating func totalBudgetRecovered() -> ResumeAction? {
+        overTotalBudget = false
+        return resumeIfWithinLimits()
+    }
+
+    private func resumeIfWithinLimits() -> ResumeAction? {
+        guard state == .open(readingPaused: true) || (acceptsRequests && heldRequests > 0), withinLimits else { return nil }
+        return .resume
     }
 
     /// The channel asks to read more.
     public mutating func read() -> ReadAction {
         switch state {
         case .open:
-            guard replies.unanswered < maximumInFlight else {
+            guard heldRequests == 0, withinLimits else {
                 state = .open(readingPaused: true)
-                return .withhold
+                return overTotalBudget && unwrittenReplyBytes > 0 ? .withholdUntilTotalBudgetRecovers : .withhold
             }
             return .read
         case .draining, .closed:
@@ -140,17 +231,27 @@ public struct BrokerConnectionStateMachine: Sendable {
         }
     }
 
-    /// The connection saw no request for the idle timeout: it closes when nothing is in flight
-    /// and it does not stream events.
+    /// After ``ResumeAction/resume`` and the held requests: whether to read again now (reading
+    /// was withheld and the connection is within its limits, with nothing held).
+    public mutating func resumeReading() -> ReadAction? {
+        guard state == .open(readingPaused: true) else { return nil }
+        guard heldRequests == 0, withinLimits else { return nil }
+        state = .open(readingPaused: false)
+        return .read
+    }
+
+    /// The connection saw no request for the idle timeout: it closes when no reply is being
+    /// produced and it does not stream events.
     public mutating func idleTimeoutReached() -> CloseAction? {
         guard state != .closed, replies.unanswered == 0, !streamsEvents else { return nil }
         state = .closed
         return .close
     }
 
-    /// The broker shuts down: stop reading, answer what is in flight, then close.
+    /// The broker shuts down: stop reading, drop the held requests, answer what is in flight, then close.
     public mutating func shutdownRequested() -> CloseAction? {
         guard case .open = state else { return nil }
+        heldRequests = 0
         guard replies.unanswered == 0 else {
             state = .draining
             return nil

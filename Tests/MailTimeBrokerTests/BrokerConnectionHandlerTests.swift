@@ -76,8 +76,123 @@ import Testing
         }
     }
 
+    @Test func readingPausesWhileRepliesAreUnwrittenAndResumesOnceWritten() async throws {
+        try await ConnectionFixture.run(maximumInFlight: 2) { connection in
+            try await Self.authenticate(connection)
+            let gate = connection.writeGate
+            let readsBefore = connection.reads
+            // Three PINGs in one read, and the client reads nothing: two are answered, their
+            // replies stay unwritten, and the third waits unhandled.
+            try await connection.onEventLoop { channel in
+                gate.close()
+                channel.pipeline.fireChannelRead(ByteBuffer(string: "PING\r\nPING\r\nPING\r\n"))
+                channel.pipeline.read()
+            }
+            await connection.channel.testingEventLoop.run()
+            #expect(connection.reads == readsBefore)
+            #expect(try await connection.unreadOutput() == "")
+            try await connection.onEventLoop { channel in channel.pipeline.read() }
+            #expect(connection.reads == readsBefore)
+            // Once the replies are written, the third PING is answered and reading resumes.
+            try await connection.onEventLoop { _ in gate.open() }
+            #expect(try await connection.lines(3) == ["OK PONG", "OK PONG", "OK PONG"])
+            #expect(connection.reads == readsBefore + 1)
+        }
+    }
+
+    @Test func readingPausesPastTheUnwrittenReplyBytes() async throws {
+        // "OK PONG\r\n" is 9 bytes: the second PONG unwritten reaches 10.
+        try await ConnectionFixture.run(maximumUnwrittenReplyBytes: 10) { connection in
+            try await Self.authenticate(connection)
+            let gate = connection.writeGate
+            let readsBefore = connection.reads
+            try await connection.onEventLoop { channel in
+                gate.close()
+                channel.pipeline.fireChannelRead(ByteBuffer(string: "PING\r\nPING\r\nPING\r\nPING\r\n"))
+                channel.pipeline.read()
+            }
+            await connection.channel.testingEventLoop.run()
+            #expect(connection.reads == readsBefore)
+            try await connection.onEventLoop { _ in gate.open() }
+            #expect(try await connection.lines(4) == Array(repeating: "OK PONG", count: 4))
+            #expect(connection.reads == readsBefore + 1)
+            #expect(connection.budget.total == 0)
+        }
+    }
+
+    @Test func overTheTotalBudgetAConnectionWithUnwrittenRepliesWaitsForIt() async throws {
+        try await ConnectionFixture.run(budget: UnwrittenReplyBudget(limit: 100)) { connection in
+            try await Self.authenticate(connection)
+            let gate = connection.writeGate
+            let budget = connection.budget
+            let readsBefore = connection.reads
+            try await connection.onEventLoop { channel in
+                gate.close()
+                channel.pipeline.fireChannelRead(ByteBuffer(string: "PING\r\n"))
+                channel.pipeline.read()
+            }
+            await connection.channel.testingEventLoop.run()
+            #expect(connection.reads == readsBefore + 1)
+            #expect(budget.total == 9)
+            // Other connections' replies take the total over the budget.
+            budget.take(200)
+            try await connection.onEventLoop { channel in
+                channel.pipeline.read()
+                channel.pipeline.fireChannelRead(ByteBuffer(string: "PING\r\n"))
+            }
+            await connection.channel.testingEventLoop.run()
+            #expect(connection.reads == readsBefore + 1)
+            #expect(budget.total == 9 + 200)
+            // Their replies written, the held PING is answered and reading resumes, although
+            // this connection's own reply is still unwritten.
+            budget.release(200)
+            await connection.channel.testingEventLoop.run()
+            #expect(connection.reads == readsBefore + 2)
+            #expect(budget.total == 18)
+            try await connection.onEventLoop { _ in gate.open() }
+            #expect(try await connection.lines(2) == ["OK PONG", "OK PONG"])
+            #expect(budget.total == 0)
+        }
+    }
+
+    @Test func overTheTotalBudgetAConnectionWithEverythingWrittenReads() async throws {
+        try await ConnectionFixture.run(budget: UnwrittenReplyBudget(limit: 100)) { connection in
+            try await Self.authenticate(connection)
+            connection.budget.take(200)
+            let readsBefore = connection.reads
+            try await connection.onEventLoop { channel in channel.pipeline.read() }
+            #expect(connection.reads == readsBefore + 1)
+            try await connection.send("PING\r\n")
+            #expect(try await connection.lines(1) == ["OK PONG"])
+        }
+    }
+
+    @Test func aClosedConnectionGivesBackItsUnwrittenReplyBytes() async throws {
+        let budget = UnwrittenReplyBudget(limit: 100)
+        try await ConnectionFixture.run(budget: budget) { connection in
+            try await Self.authenticate(connection)
+            let gate = connection.writeGate
+            try await connection.onEventLoop { channel in
+                gate.close()
+                channel.pipeline.fireChannelRead(ByteBuffer(string: "PING\r\n"))
+            }
+            await connection.channel.testingEventLoop.run()
+            #expect(budget.total == 9)
+            try await connection.onEventLoop { channel in channel.close(promise: nil) }
+            #expect(try await connection.closes())
+        }
+        #expect(budget.total == 0)
+    }
+
+    private static func authenticate(_ connection: ConnectionFixture) async throws {
+        _ = try await connection.lines(1)
+        try await connection.send(auth)
+        #expect(try await connection.lines(1) == ["OK admin"])
+    }
+
     @Test func belowMaximumInFlightReadsGoThrough() async throws {
-        try await ConnectionFixture.run(maximumInFlight: 3) { connection in
+        // AUTH's reply, not written before the end of the event-loop turn, still counts: 3 of 4.
+        try await ConnectionFixture.run(maximumInFlight: 4) { connection in
             _ = try await connection.lines(1)
             let readsBefore = connection.reads
             try await connection.onEventLoop { channel in

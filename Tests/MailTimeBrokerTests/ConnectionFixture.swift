@@ -19,18 +19,33 @@ final class ConnectionFixture {
     let hub: EventHub
     /// The reads the connection let through to the channel.
     let readLog: ReadLog
+    /// The broker's budget of unwritten reply bytes this connection takes from.
+    let budget: UnwrittenReplyBudget
+    /// Holds the connection's writes, unwritten, while closed.
+    let writeGate: WriteGate
     private var received = ""
 
-    private init(channel: NIOAsyncTestingChannel, commands: CommandFixture, hub: EventHub, readLog: ReadLog) {
+    private init(
+        channel: NIOAsyncTestingChannel,
+        commands: CommandFixture,
+        hub: EventHub,
+        readLog: ReadLog,
+        budget: UnwrittenReplyBudget,
+        writeGate: WriteGate
+    ) {
         self.channel = channel
         self.commands = commands
         self.hub = hub
         self.readLog = readLog
+        self.budget = budget
+        self.writeGate = writeGate
     }
 
     /// Sets up a connection whose TLS handshake just finished, runs `body`, and tears it down.
     static func run(
         maximumInFlight: Int = 256,
+        maximumUnwrittenReplyBytes: Int = BrokerConnectionStateMachine.defaultMaximumUnwrittenReplyBytes,
+        budget: UnwrittenReplyBudget = UnwrittenReplyBudget(limit: 64 << 20),
         admitted: Bool = true,
         maximumLineLength: Int = 16_384,
         maximumPayloadSize: Int = 1 << 20,
@@ -38,10 +53,12 @@ final class ConnectionFixture {
     ) async throws {
         try await CommandFixture.run { commands in
             let readLog = ReadLog()
+            let writeGate = WriteGate()
             let authenticator = try TokenAuthenticator(tokens: [.admin: [adminToken]])
             let hub = EventHub()
             let channel = try await NIOAsyncTestingChannel { channel in
                 try channel.pipeline.syncOperations.addHandlers([
+                    writeGate,
                     ReadCounter(log: readLog),
                     ByteToMessageHandler(
                         BrokerRequestDecoder(maximumLineLength: maximumLineLength, maximumPayloadSize: maximumPayloadSize)
@@ -52,13 +69,15 @@ final class ConnectionFixture {
                         hub: hub,
                         greeting: greeting,
                         maximumInFlight: maximumInFlight,
+                        maximumUnwrittenReplyBytes: maximumUnwrittenReplyBytes,
+                        budget: budget,
                         admitted: admitted,
                         logger: Logger(label: "connection-test", factory: { _ in SwiftLogNoOpLogHandler() })
                     ),
                 ])
             }
             try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 40000)).get()
-            let fixture = ConnectionFixture(channel: channel, commands: commands, hub: hub, readLog: readLog)
+            let fixture = ConnectionFixture(channel: channel, commands: commands, hub: hub, readLog: readLog, budget: budget, writeGate: writeGate)
             try await fixture.fire(TLSUserEvent.handshakeCompleted(negotiatedProtocol: nil))
             try await body(fixture)
             _ = try? await channel.finish(acceptAlreadyClosed: true)
@@ -155,5 +174,48 @@ final class ReadCounter: ChannelOutboundHandler {
     func read(context: ChannelHandlerContext) {
         log.count.add(1, ordering: .relaxed)
         context.read()
+    }
+}
+
+/// Sits at the head of the pipeline; while closed it keeps the connection's writes, their
+/// promises unfulfilled, as a socket whose peer reads nothing would.
+final class WriteGate: ChannelOutboundHandler, @unchecked Sendable {
+    typealias OutboundIn = ByteBuffer
+    private var isOpen = true
+    private var held: [(data: NIOAny, promise: EventLoopPromise<Void>?)] = []
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        let writes = held
+        held = []
+        for write in writes { write.promise?.fail(ChannelError.ioOnClosedChannel) }
+        self.context = nil
+    }
+
+    /// Writes are held from now on (call on the event loop).
+    func close() { isOpen = false }
+
+    /// Lets the held writes through, and those after them (call on the event loop).
+    func open() {
+        isOpen = true
+        guard let context else { return }
+        let writes = held
+        held = []
+        for write in writes { context.write(write.data, promise: write.promise) }
+        context.flush()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard isOpen else {
+            held.append((data, promise))
+            return
+        }
+        context.write(data, promise: promise)
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        if isOpen { context.flush() }
     }
 }

@@ -1,7 +1,9 @@
 import MailTimeProtocol
+import NIOCore
 import Testing
 
-/// Every transition of ``BrokerConnectionStateMachine``: pipelining, read pausing, draining, closing.
+/// Every transition of ``BrokerConnectionStateMachine``: pipelining, read pausing on unanswered
+/// requests and unwritten reply bytes, the broker's total budget, draining, closing.
 @Suite struct BrokerConnectionStateMachineTests {
     private let pong = BrokerReply.ok("PONG")
     private let bye = BrokerReply.ok("BYE")
@@ -39,6 +41,8 @@ import Testing
         #expect(machine.replyReady(.ok("2"), at: places[1]) == nil)
         #expect(machine.unanswered == 3)
         #expect(machine.replyReady(.ok("1"), at: places[0]) == .write([.ok("1"), .ok("2"), .ok("3")]))
+        #expect(machine.unanswered == 3)
+        #expect(machine.repliesWritten(3, bytes: 12) == nil)
         #expect(machine.unanswered == 0)
         let next = machine.reserveReply()
         #expect(machine.replyReady(pong, at: next) == .write([pong]))
@@ -72,28 +76,176 @@ import Testing
         #expect(machine.read() == .withhold)
         #expect(machine.state == .open(readingPaused: true))
         #expect(machine.acceptsRequests)
-        // A reply held behind an earlier one does not free a place.
+        // A reply held behind an earlier one does not free a place, nor a reply not yet written.
         #expect(machine.replyReady(pong, at: places[1]) == nil)
         #expect(machine.state == .open(readingPaused: true))
-        #expect(machine.replyReady(pong, at: places[0]) == .writeAndResumeReading([pong, pong]))
+        #expect(machine.replyReady(pong, at: places[0]) == .write([pong, pong]))
+        #expect(machine.state == .open(readingPaused: true))
+        #expect(machine.read() == .withhold)
+        #expect(machine.repliesWritten(2, bytes: 2 * pong.encodedByteCount) == .resume)
+        #expect(machine.resumeReading() == .read)
         #expect(machine.state == .open(readingPaused: false))
+        #expect(machine.resumeReading() == nil)
         #expect(machine.read() == .read)
     }
 
-    @Test func readingResumesAsSoonAsOnePlaceIsFree() {
+    @Test func readingResumesAsSoonAsOneReplyIsWritten() {
         var machine = BrokerConnectionStateMachine(maximumInFlight: 2)
         let places = machine.reserveReplies(2)
         #expect(machine.read() == .withhold)
-        #expect(machine.replyReady(pong, at: places[0]) == .writeAndResumeReading([pong]))
-        // Reading was not withheld again: the next reply only writes.
+        #expect(machine.replyReady(pong, at: places[0]) == .write([pong]))
         #expect(machine.replyReady(pong, at: places[1]) == .write([pong]))
+        #expect(machine.repliesWritten(1, bytes: pong.encodedByteCount) == .resume)
+        #expect(machine.resumeReading() == .read)
+        // Reading was not withheld again: the next write resumes nothing.
+        #expect(machine.repliesWritten(1, bytes: pong.encodedByteCount) == nil)
     }
 
-    @Test func repliesBelowTheLimitDoNotResumeAReadNobodyWithheld() {
+    @Test func writesBelowTheLimitDoNotResumeAReadNobodyWithheld() {
         var machine = BrokerConnectionStateMachine(maximumInFlight: 2)
         let places = machine.reserveReplies(2)
         #expect(machine.replyReady(pong, at: places[0]) == .write([pong]))
+        #expect(machine.repliesWritten(1, bytes: pong.encodedByteCount) == nil)
+        #expect(machine.resumeReading() == nil)
         #expect(machine.read() == .read)
+    }
+
+    @Test func aRequestIsUnansweredUntilItsReplyIsWritten() {
+        var machine = BrokerConnectionStateMachine(maximumInFlight: 1)
+        let place = machine.reserveReply()
+        #expect(machine.replyReady(pong, at: place) == .write([pong]))
+        #expect(machine.unanswered == 1)
+        #expect(machine.unwrittenReplyBytes == pong.encodedByteCount)
+        #expect(machine.read() == .withhold)
+        #expect(machine.repliesWritten(1, bytes: pong.encodedByteCount) == .resume)
+        #expect(machine.unanswered == 0)
+        #expect(machine.unwrittenReplyBytes == 0)
+    }
+
+    // MARK: Held requests
+
+    @Test func requestsPastALimitAreHeldAndTakenInTurnOnceWritten() {
+        var machine = BrokerConnectionStateMachine(maximumInFlight: 1)
+        #expect(machine.requestArrived() == .handle)
+        let place = machine.reserveReply()
+        #expect(machine.requestArrived() == .hold)
+        #expect(machine.requestArrived() == .hold)
+        #expect(machine.heldRequests == 2)
+        #expect(machine.takeHeldRequest() == false)
+        #expect(machine.replyReady(pong, at: place) == .write([pong]))
+        #expect(machine.takeHeldRequest() == false)
+        // Held requests resume the connection although no read was withheld.
+        #expect(machine.repliesWritten(1, bytes: pong.encodedByteCount) == .resume)
+        #expect(machine.takeHeldRequest() == true)
+        _ = machine.reserveReply()
+        #expect(machine.takeHeldRequest() == false)
+        #expect(machine.heldRequests == 1)
+        #expect(machine.resumeReading() == nil)
+    }
+
+    @Test func aRequestArrivingBehindHeldOnesIsHeldToo() {
+        var machine = BrokerConnectionStateMachine(maximumInFlight: 1)
+        let place = machine.reserveReply()
+        #expect(machine.requestArrived() == .hold)
+        _ = machine.replyReady(pong, at: place)
+        _ = machine.repliesWritten(1, bytes: pong.encodedByteCount)
+        // Within the limits again, but the held request goes first.
+        #expect(machine.requestArrived() == .hold)
+        #expect(machine.read() == .withhold)
+        #expect(machine.takeHeldRequest() == true)
+        #expect(machine.heldRequests == 1)
+    }
+
+    @Test func heldRequestsWithholdReadingUntilTaken() {
+        var machine = BrokerConnectionStateMachine(maximumInFlight: 1)
+        let place = machine.reserveReply()
+        #expect(machine.requestArrived() == .hold)
+        #expect(machine.read() == .withhold)
+        _ = machine.replyReady(pong, at: place)
+        #expect(machine.repliesWritten(1, bytes: pong.encodedByteCount) == .resume)
+        #expect(machine.resumeReading() == nil)
+        #expect(machine.takeHeldRequest() == true)
+        #expect(machine.resumeReading() == .read)
+    }
+
+    @Test func requestsAreDroppedOnceDrainingOrClosed() {
+        var machine = BrokerConnectionStateMachine(maximumInFlight: 1)
+        _ = machine.reserveReply()
+        #expect(machine.requestArrived() == .hold)
+        #expect(machine.shutdownRequested() == nil)
+        #expect(machine.heldRequests == 0)
+        #expect(machine.takeHeldRequest() == false)
+        #expect(machine.requestArrived() == .drop)
+        #expect(machine.errorCaught() == .close)
+        #expect(machine.requestArrived() == .drop)
+    }
+
+    // MARK: Unwritten reply bytes
+
+    @Test func readingPausesAtTheUnwrittenReplyBytesAndResumesBelowThem() {
+        let big = BrokerReply.okLines(Array(repeating: ReplyLine(String(repeating: "x", count: 98)), count: 10))
+        #expect(big.encodedByteCount == "OK 10\r\n".utf8.count + 10 * 100)
+        var machine = BrokerConnectionStateMachine(maximumInFlight: 100, maximumUnwrittenReplyBytes: 2_000)
+        var places = machine.reserveReplies(2)
+        #expect(machine.replyReady(big, at: places[0]) == .write([big]))
+        #expect(machine.read() == .read)
+        #expect(machine.replyReady(big, at: places[1]) == .write([big]))
+        #expect(machine.unwrittenReplyBytes == 2 * big.encodedByteCount)
+        #expect(machine.requestArrived() == .hold)
+        #expect(machine.read() == .withhold)
+        #expect(machine.state == .open(readingPaused: true))
+        #expect(machine.repliesWritten(1, bytes: big.encodedByteCount) == .resume)
+        #expect(machine.takeHeldRequest() == true)
+        places = machine.reserveReplies(1)
+        #expect(machine.resumeReading() == .read)
+        #expect(machine.replyReady(pong, at: places[0]) == .write([pong]))
+    }
+
+    @Test func encodedByteCountIsWhatIsWritten() {
+        for reply in [pong, BrokerReply.okLines([]), .okLines([ReplyLine("JOB a"), ReplyLine("JOB 3 {\"ü\":1}", payload: Array("abc".utf8))]), .error(ProtocolError(.notFound, "no such email"))] {
+            var buffer = ByteBuffer()
+            reply.write(into: &buffer)
+            #expect(reply.encodedByteCount == buffer.readableBytes)
+        }
+    }
+
+    // MARK: The broker's total budget
+
+    @Test func overTheTotalBudgetAConnectionWithUnwrittenRepliesWaitsForIt() {
+        var machine = BrokerConnectionStateMachine(maximumInFlight: 10)
+        let place = machine.reserveReply()
+        _ = machine.replyReady(pong, at: place)
+        machine.totalBudgetExceeded()
+        #expect(machine.requestArrived() == .hold)
+        #expect(machine.read() == .withholdUntilTotalBudgetRecovers)
+        #expect(machine.totalBudgetRecovered() == .resume)
+        #expect(machine.takeHeldRequest() == true)
+        #expect(machine.resumeReading() == .read)
+    }
+
+    @Test func overTheTotalBudgetAConnectionWithEverythingWrittenReads() {
+        var machine = BrokerConnectionStateMachine(maximumInFlight: 10)
+        machine.totalBudgetExceeded()
+        #expect(machine.requestArrived() == .handle)
+        #expect(machine.read() == .read)
+        let place = machine.reserveReply()
+        _ = machine.replyReady(pong, at: place)
+        #expect(machine.read() == .withholdUntilTotalBudgetRecovers)
+        // Its own replies written, it reads again before the total recovers.
+        #expect(machine.repliesWritten(1, bytes: pong.encodedByteCount) == .resume)
+        #expect(machine.resumeReading() == .read)
+        #expect(machine.totalBudgetRecovered() == nil)
+    }
+
+    @Test func theTotalBudgetRecoveringDoesNotLiftTheConnectionsOwnLimits() {
+        var machine = BrokerConnectionStateMachine(maximumInFlight: 1)
+        let place = machine.reserveReply()
+        _ = machine.replyReady(pong, at: place)
+        machine.totalBudgetExceeded()
+        #expect(machine.read() == .withholdUntilTotalBudgetRecovers)
+        #expect(machine.totalBudgetRecovered() == nil)
+        #expect(machine.read() == .withhold)
+        #expect(machine.repliesWritten(1, bytes: pong.encodedByteCount) == .resume)
     }
 
     @Test func aPausedConnectionClosesOnAReplyThatAsksTo() {
@@ -134,6 +286,8 @@ import Testing
         #expect(machine.read() == .withhold)
         #expect(machine.shutdownRequested() == nil)
         #expect(machine.replyReady(pong, at: places[0]) == .write([pong]))
+        #expect(machine.read() == .withhold)
+        #expect(machine.repliesWritten(1, bytes: pong.encodedByteCount) == nil)
         #expect(machine.read() == .withhold)
     }
 
