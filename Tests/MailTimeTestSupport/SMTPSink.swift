@@ -149,12 +149,29 @@ public final class SMTPSink: Sendable {
     /// Whether some socket listens on 127.0.0.1:`port` (Linux's /proc/net/tcp; no connection is made, so the
     /// sink's session counters and `-n` are not disturbed).
     private static func isListening(port: Int) -> Bool {
-        guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return false }
+        guard let table = readWholeFile("/proc/net/tcp") else { return false }
         let local = "0100007F:" + String(format: "%04X", port)
         for line in table.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ")
             if fields.count > 3, fields[1] == local, fields[3] == "0A" { return true }
         }
         return false
+    }
+
+    /// The whole of a file read to its end. Foundation's `String(contentsOfFile:)` trusts the size `stat`
+    /// reports, which is 0 for /proc files, and may stop after the first page of a long socket table.
+    private static func readWholeFile(_ path: String) -> String? {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 { return nil }
+            if count == 0 { break }
+            bytes += chunk[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
