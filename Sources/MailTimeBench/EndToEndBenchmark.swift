@@ -105,11 +105,17 @@ struct EndToEndBenchmark: AsyncParsableCommand {
         let deliverySeconds = (clock.now - deliveryStart).seconds
         let rate = Double(messages) / (separatePhases ? deliverySeconds : seconds)
         if json {
-            print(#"{"messages":\#(messages),"separate_phases":\#(separatePhases),"accepted_s":\#(String(format: "%.3f", acceptedSeconds)),"delivered_s":\#(String(format: "%.3f", seconds)),"delivered_per_s":\#(Int(rate)),"sink_count":\#(delivered)}"#)
+            print(
+                #"{"messages":\#(messages),"separate_phases":\#(separatePhases),"accepted_s":\#(String(format: "%.3f", acceptedSeconds)),"delivered_s":\#(String(format: "%.3f", seconds)),"delivered_per_s":\#(Int(rate)),"sink_count":\#(delivered)}"#
+            )
         } else if separatePhases {
-            print("e2e: \(messages) emails accepted in \(String(format: "%.2f", acceptedSeconds)) s with delivery paused (\(Int(Double(messages) / acceptedSeconds))/s), then delivered in \(String(format: "%.2f", deliverySeconds)) s: \(Int(rate)) delivered/s")
+            print(
+                "e2e: \(messages) emails accepted in \(String(format: "%.2f", acceptedSeconds)) s with delivery paused (\(Int(Double(messages) / acceptedSeconds))/s), then delivered in \(String(format: "%.2f", deliverySeconds)) s: \(Int(rate)) delivered/s"
+            )
         } else {
-            print("e2e: \(messages) emails accepted in \(String(format: "%.2f", acceptedSeconds)) s, all delivered in \(String(format: "%.2f", seconds)) s: \(Int(rate)) delivered/s")
+            print(
+                "e2e: \(messages) emails accepted in \(String(format: "%.2f", acceptedSeconds)) s, all delivered in \(String(format: "%.2f", seconds)) s: \(Int(rate)) delivered/s"
+            )
         }
     }
 }

@@ -84,11 +84,16 @@ struct SMTPBenchmark: AsyncParsableCommand {
         try await group.shutdownGracefully()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rate = Double(messages - result.1) / seconds
-        let p50 = result.0.valueAtPercentile(50), p99 = result.0.valueAtPercentile(99)
+        let p50 = result.0.valueAtPercentile(50)
+        let p99 = result.0.valueAtPercentile(99)
         if json {
-            print(#"{"connections":\#(connections),"pipelining":\#(!noPipelining),"messages":\#(messages),"seconds":\#(String(format: "%.3f", seconds)),"msgs_per_s":\#(Int(rate)),"p50_us":\#(p50),"p99_us":\#(p99),"errors":\#(result.1)}"#)
+            print(
+                #"{"connections":\#(connections),"pipelining":\#(!noPipelining),"messages":\#(messages),"seconds":\#(String(format: "%.3f", seconds)),"msgs_per_s":\#(Int(rate)),"p50_us":\#(p50),"p99_us":\#(p99),"errors":\#(result.1)}"#
+            )
         } else {
-            print("smtp: \(Int(rate)) messages/s, p50 \(p50) µs, p99 \(p99) µs, \(result.1) errors, \(connections) connections, pipelining \(noPipelining ? "off" : "on")")
+            print(
+                "smtp: \(Int(rate)) messages/s, p50 \(p50) µs, p99 \(p99) µs, \(result.1) errors, \(connections) connections, pipelining \(noPipelining ? "off" : "on")"
+            )
         }
     }
 

@@ -76,11 +76,16 @@ struct SendBenchmark: AsyncParsableCommand {
         let rss = await sampler?.maximumKilobytes ?? -1
         let rate = Double(results.completed) / seconds
         let name = beanstalkd == nil ? "mailtimed" : "beanstalkd"
-        let p50 = results.histogram.valueAtPercentile(50), p99 = results.histogram.valueAtPercentile(99)
+        let p50 = results.histogram.valueAtPercentile(50)
+        let p99 = results.histogram.valueAtPercentile(99)
         if json {
-            print(#"{"target":"\#(name)","connections":\#(connections),"pipeline":\#(pipeline),"ops_per_s":\#(Int(rate)),"p50_us":\#(p50),"p99_us":\#(p99),"errors":\#(results.errors),"rss_anon_kb":\#(rss)}"#)
+            print(
+                #"{"target":"\#(name)","connections":\#(connections),"pipeline":\#(pipeline),"ops_per_s":\#(Int(rate)),"p50_us":\#(p50),"p99_us":\#(p99),"errors":\#(results.errors),"rss_anon_kb":\#(rss)}"#
+            )
         } else {
-            print("\(name): \(Int(rate)) sends/s, p50 \(p50) µs, p99 \(p99) µs, \(results.errors) errors, \(connections) connections × \(pipeline) in flight, broker RssAnon max \(rss / 1024) MB")
+            print(
+                "\(name): \(Int(rate)) sends/s, p50 \(p50) µs, p99 \(p99) µs, \(results.errors) errors, \(connections) connections × \(pipeline) in flight, broker RssAnon max \(rss / 1024) MB"
+            )
         }
     }
 }

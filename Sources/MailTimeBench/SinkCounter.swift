@@ -39,7 +39,7 @@ final class SinkCounter {
     private static func messages(in record: [UInt8]) -> Int? {
         let key = Array("mesg=".utf8)
         guard record.count > key.count,
-              let start = (0...(record.count - key.count)).first(where: { record[$0..<($0 + key.count)].elementsEqual(key) })
+            let start = (0...(record.count - key.count)).first(where: { record[$0..<($0 + key.count)].elementsEqual(key) })
         else { return nil }
         var value = 0
         var digits = 0

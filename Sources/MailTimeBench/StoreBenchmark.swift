@@ -46,7 +46,8 @@ struct StoreBenchmark: AsyncParsableCommand {
         if prefill > 0 { rounds.append(("prefilled", prefill)) }
         for round in rounds {
             let path = base + "/" + round.name
-            let queue = try MailQueue(configuration: .init(directory: path), logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let queue = try MailQueue(
+                configuration: .init(directory: path), logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
             if round.queued > 0 {
                 let started = ContinuousClock.now
                 try await fill(queue, count: round.queued)

@@ -104,7 +104,9 @@ struct TLSBenchmark: AsyncParsableCommand {
             duration: .milliseconds(Int64(self.seconds * 1000)),
             logger: logger
         )
-        print("handshakes: \(handshakes.count) in \(handshakes.elapsed) = \(Self.perSecond(handshakes.count, handshakes.elapsed)) /s (\(self.clients) clients)")
+        print(
+            "handshakes: \(handshakes.count) in \(handshakes.elapsed) = \(Self.perSecond(handshakes.count, handshakes.elapsed)) /s (\(self.clients) clients)"
+        )
         let elapsed = try await Self.bulk(group: group, port: port, context: client, bytes: bytes, echo: true, logger: logger)
         print("bulk echo: \(self.megabytes) MB each way in \(elapsed) = \(Self.rate(megabytes: self.megabytes, elapsed)) MB/s")
     }

@@ -42,7 +42,8 @@ struct BrokerCommandExecutor: Sendable {
             }
         case .list(let stateName, let after, let limit):
             guard let state = JobState(name: stateName) else {
-                throw ProtocolError(.badArguments, "unknown state \(stateName): one of \(JobState.allCases.map(\.description).joined(separator: ", "))")
+                throw ProtocolError(
+                    .badArguments, "unknown state \(stateName): one of \(JobState.allCases.map(\.description).joined(separator: ", "))")
             }
             let afterID = try after.map { (text) throws(ProtocolError) in try jobID(text) }
             submit(.list(state: state, after: afterID, limit: limit), reply) { jobs in

@@ -8,7 +8,9 @@ import MailTimeTLS
 enum EmbeddedDefaults {
     /// The certificate and key to serve: the configured files, or `tls/certificate.pem` and
     /// `tls/private-key.pem` in the data directory, made at first start.
-    static func serverKeyPair(_ configuration: BrokerConfiguration, logger: Logger) throws -> (certificate: TLSConfiguration.Source, key: TLSConfiguration.Source) {
+    static func serverKeyPair(_ configuration: BrokerConfiguration, logger: Logger) throws -> (
+        certificate: TLSConfiguration.Source, key: TLSConfiguration.Source
+    ) {
         if let certificate = configuration.certificatePath {
             guard let key = configuration.privateKeyPath else {
                 throw BrokerConfigurationError("a certificate needs its private key (tls.key)")

@@ -26,7 +26,9 @@ struct FileOutboxDeliverer: MailDeliverer {
         do {
             outcome = try await NIOThreadPool.singleton.runIfActive { write(request) }
         } catch {
-            outcome = .retry(DeliveryFailure(code: .outboxWrite, text: "cannot write to the outbox: \(error)", provider: name), recipients: [], delay: nil, provider: nil)
+            outcome = .retry(
+                DeliveryFailure(code: .outboxWrite, text: "cannot write to the outbox: \(error)", provider: name), recipients: [], delay: nil,
+                provider: nil)
         }
         metrics.recordAttempt(ProviderMetrics.Outcome(outcome), duration: .now - start)
         return outcome
@@ -43,7 +45,9 @@ struct FileOutboxDeliverer: MailDeliverer {
         do {
             try FileSync.writeAtomically(message.bytes, to: path, mode: 0o600)
         } catch {
-            return .retry(DeliveryFailure(code: .outboxWrite, text: "cannot write \(path): \(error)", provider: name), recipients: [], delay: nil, provider: nil)
+            return .retry(
+                DeliveryFailure(code: .outboxWrite, text: "cannot write \(path): \(error)", provider: name), recipients: [], delay: nil, provider: nil
+            )
         }
         return .sent(request.recipients.map { RecipientResult(address: $0.address, accepted: true, code: 250, reply: "written to \(path)") })
     }

@@ -34,7 +34,8 @@ extension JobStatus {
         let width = recipients.map(\.address.count).max() ?? 0
         return recipients.map { recipient in
             let reply = TextLayout.oneLine(recipient.code == 0 ? recipient.reply : "\(recipient.code) \(recipient.reply)")
-            let line = recipient.address.padding(toLength: width, withPad: " ", startingAt: 0)
+            let line =
+                recipient.address.padding(toLength: width, withPad: " ", startingAt: 0)
                 + "  " + (recipient.accepted ? "accepted" : "rejected")
             return reply.isEmpty ? line : line + "  " + reply
         }

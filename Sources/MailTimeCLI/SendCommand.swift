@@ -46,7 +46,8 @@ struct SendCommand: ClientCommand {
     var priority: UInt8?
 
     mutating func validate() throws {
-        let composes = from != nil || !to.isEmpty || !cc.isEmpty || !bcc.isEmpty || subject != nil || text != nil
+        let composes =
+            from != nil || !to.isEmpty || !cc.isEmpty || !bcc.isEmpty || subject != nil || text != nil
             || html != nil || !header.isEmpty || !tag.isEmpty || sendAt != nil || idempotencyKey != nil || priority != nil
         if file != nil, composes {
             throw ValidationError("--file sends the file as it is: give it alone")
@@ -143,7 +144,8 @@ struct SendCommand: ClientCommand {
         do throws(JSONParser.SyntaxError) {
             _ = try JSONParser.parse(bytes)
         } catch {
-            let message = "\(path == "-" ? "stdin" : path) is not JSON (\(error)): the protocol takes an email as a JSON "
+            let message =
+                "\(path == "-" ? "stdin" : path) is not JSON (\(error)): the protocol takes an email as a JSON "
                 + "object (protocol.md, SEND), not an RFC 5322 (.eml) message"
             FileHandle.standardError.write(Data("error: \(MailTimeClientError.Code.invalidJSON) \(message)\n".utf8))
             throw ExitCode(1)

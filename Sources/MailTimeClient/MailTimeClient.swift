@@ -156,7 +156,8 @@ public final class MailTimeClient: Sendable {
         }
         // A peer that completes TLS but never greets is given up on.
         let timeout = channel.eventLoop.scheduleTask(in: connectTimeout) {
-            channel.pipeline.fireErrorCaught(MailTimeClientError(.connectionFailed, "the broker did not greet within \(connectTimeout.nanoseconds / 1_000_000_000) s"))
+            channel.pipeline.fireErrorCaught(
+                MailTimeClientError(.connectionFailed, "the broker did not greet within \(connectTimeout.nanoseconds / 1_000_000_000) s"))
         }
         defer { timeout.cancel() }
         do {
@@ -172,7 +173,9 @@ public final class MailTimeClient: Sendable {
         try await Self.send(request, on: channel, maximumLineLength: greeting.maximumLineLength)
     }
 
-    private static func send(_ request: Request, on channel: any Channel, maximumLineLength: Int = .max) async throws(MailTimeClientError) -> BrokerReply {
+    private static func send(_ request: Request, on channel: any Channel, maximumLineLength: Int = .max) async throws(MailTimeClientError)
+        -> BrokerReply
+    {
         let line = try checkedLine(of: request, maximumLineLength: maximumLineLength)
         var bytes = channel.allocator.buffer(capacity: line.utf8.count + 4 + (request.payload?.count ?? 0))
         let reply = append(request, line: line, to: &bytes, on: channel)
@@ -244,7 +247,7 @@ public final class MailTimeClient: Sendable {
     public func close() async throws(MailTimeClientError) {
         do throws(MailTimeClientError) {
             _ = try await send(Request(["QUIT"], isQuit: true))
-        } catch where error.code == .connectionClosed {
+        } catch  where error.code == .connectionClosed {
             // Already closed: nothing to do.
         }
         // The broker closes after `OK BYE`; closing from this side too bounds the wait by the TLS close timeout.

@@ -57,7 +57,8 @@ struct StoreCrashWriter: AsyncParsableCommand {
             for job in leased { report("L \(job.job.id) \(job.token)") }
             for (index, job) in leased.enumerated() {
                 if index == 2 {
-                    try await queue.retryLater(job.job.id, token: job.token, error: DeliveryFailure(code: .smtpTemporary, text: "again"), delay: .zero)
+                    try await queue.retryLater(
+                        job.job.id, token: job.token, error: DeliveryFailure(code: .smtpTemporary, text: "again"), delay: .zero)
                     report("R \(job.job.id) \(job.token)")
                 } else {
                     // Leased jobs stay leased now and then, so their leases expire across crashes.

@@ -34,7 +34,8 @@ extension ProviderConfiguration {
         func integer(_ key: String, _ fallback: Int, range: ClosedRange<Int>) throws(ProviderSpecificationError) -> Int {
             guard let text = values[key] else { return fallback }
             guard let value = Int(text), range.contains(value) else {
-                throw ProviderSpecificationError("provider \(name): \(key) must be a whole number in \(range.lowerBound)…\(range.upperBound), not `\(text)`")
+                throw ProviderSpecificationError(
+                    "provider \(name): \(key) must be a whole number in \(range.lowerBound)…\(range.upperBound), not `\(text)`")
             }
             return value
         }

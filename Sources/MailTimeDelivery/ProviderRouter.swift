@@ -204,7 +204,8 @@ public final class ProviderRouter: MailDeliverer {
         guard let first = result.recipients.first(where: isUnsettled)?.failure else {
             if accepted == 0 {
                 let failure = DeliveryFailure(
-                    code: .smtpPermanent, text: "every recipient was refused: \(outcomes.map { "\($0.address) \($0.code) \($0.reply)" }.joined(separator: "; "))",
+                    code: .smtpPermanent,
+                    text: "every recipient was refused: \(outcomes.map { "\($0.address) \($0.code) \($0.reply)" }.joined(separator: "; "))",
                     provider: provider.name
                 )
                 provider.recordRefusal(failure)
@@ -223,11 +224,12 @@ public final class ProviderRouter: MailDeliverer {
     }
 
     private func report(_ error: SMTPError, provider: SMTPProvider) -> DeliveryFailure {
-        let code: DeliveryFailure.Code = switch error.kind {
-        case .temporary: .smtpTemporary
-        case .permanent: .smtpPermanent
-        case .provider: .smtpProvider
-        }
+        let code: DeliveryFailure.Code =
+            switch error.kind {
+            case .temporary: .smtpTemporary
+            case .permanent: .smtpPermanent
+            case .provider: .smtpProvider
+            }
         return DeliveryFailure(code: code, text: "\(error.code): \(error.message)", provider: provider.name)
     }
 

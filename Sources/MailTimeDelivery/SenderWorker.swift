@@ -134,7 +134,8 @@ public struct SenderWorker: Sendable {
                 metadata: ["mail.id": "\(head.id)", "count": "\(emails.count)", "folded": "\(jobs.dropFirst().map(\.id))"]
             )
         }
-        let recipients = head.settledRecipients.isEmpty
+        let recipients =
+            head.settledRecipients.isEmpty
             ? email.recipients : email.recipients.filter { !head.settledRecipients.contains($0.address) }
         let request = DeliveryRequest(
             id: head.id, email: email, composer: composer, recipients: recipients, attempt: head.attempt, pinnedProvider: head.pinnedProvider

@@ -119,9 +119,10 @@ extension Email {
     /// `type/subtype`, each an RFC 2045 token.
     static func isContentType(_ type: String) -> Bool {
         let parts = type.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        return parts.count == 2 && parts.allSatisfy { part in
-            !part.isEmpty && part.utf8.count <= 127
-                && part.utf8.allSatisfy { (0x21...0x7E).contains($0) && !Array("()<>@,;:\\\"/[]?=".utf8).contains($0) }
-        }
+        return parts.count == 2
+            && parts.allSatisfy { part in
+                !part.isEmpty && part.utf8.count <= 127
+                    && part.utf8.allSatisfy { (0x21...0x7E).contains($0) && !Array("()<>@,;:\\\"/[]?=".utf8).contains($0) }
+            }
     }
 }

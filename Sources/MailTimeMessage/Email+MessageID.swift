@@ -13,10 +13,12 @@ extension Email {
             }
             return 32
         }
-        let isHostName = (1...200).contains(domain.utf8.count) && domain.utf8.allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
-        }
+        let isHostName =
+            (1...200).contains(domain.utf8.count)
+            && domain.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+            }
         return "<\(digits)@\(isHostName ? String(domain) : "mailtime.invalid")>"
     }
 }

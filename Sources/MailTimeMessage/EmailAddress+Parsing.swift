@@ -245,7 +245,8 @@ extension EmailAddress {
                 return "a domain label starts or ends with a hyphen"
             }
             for byte in label {
-                let allowed = (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                let allowed =
+                    (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
                     || (0x30...0x39).contains(byte) || byte == 0x2D || byte >= 0x80
                 if !allowed {
                     return "the domain has \(EmailValidationError.quoted(String(Unicode.Scalar(byte)))), which no host name can hold"
@@ -260,9 +261,10 @@ extension EmailAddress {
 
     private static func isIPv4(_ literal: String) -> Bool {
         let parts = literal.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { part in
-            (1...3).contains(part.count) && part.allSatisfy { $0.isASCII && $0.isNumber }
-                && Int(part)! <= 255
-        }
+        return parts.count == 4
+            && parts.allSatisfy { part in
+                (1...3).contains(part.count) && part.allSatisfy { $0.isASCII && $0.isNumber }
+                    && Int(part)! <= 255
+            }
     }
 }

@@ -29,7 +29,8 @@ enum EncodedWord {
 
         for scalar in text.unicodeScalars {
             let bytes = Array(String(scalar).utf8)
-            let length = useQ
+            let length =
+                useQ
                 ? bytes.reduce(0) { $0 + (isQLiteral($1) || $1 == 0x20 ? 1 : 3) }
                 : (chunk.count + bytes.count + 2) / 3 * 4 - chunkLength
             if chunkLength + length > limit && !chunk.isEmpty { flush() }

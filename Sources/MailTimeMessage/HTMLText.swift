@@ -85,7 +85,8 @@ enum HTMLText {
         let name = String(String.UnicodeScalarView(scalars[(start + 1)..<end]))
         if name.hasPrefix("#") {
             let digits = name.dropFirst()
-            let value = digits.first == "x" || digits.first == "X"
+            let value =
+                digits.first == "x" || digits.first == "X"
                 ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits, radix: 10)
             guard let value, let scalar = Unicode.Scalar(value) else { return nil }
             return (scalar == "\u{A0}" ? " " : String(scalar), end + 1)
@@ -121,8 +122,9 @@ enum HTMLText {
                 index += 1
             }
             let nameStart = index
-            while index < scalars.count, scalars[index].properties.isAlphabetic || ("0"..."9").contains(scalars[index])
-                || scalars[index] == "!"
+            while index < scalars.count,
+                scalars[index].properties.isAlphabetic || ("0"..."9").contains(scalars[index])
+                    || scalars[index] == "!"
             {
                 index += 1
             }

@@ -67,9 +67,11 @@ struct HeaderField {
     /// spaces (within 78 columns unless `allowingLongWords`), otherwise as encoded words.
     mutating func append(unstructured text: String, allowingLongWords: Bool) {
         let words = text.split(separator: " ", omittingEmptySubsequences: false)
-        let isPlain = text.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) || $0 == "\t" }
+        let isPlain =
+            text.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) || $0 == "\t" }
             && !Self.containsEncodedWordOpener(text)
-        let fitsFolded = allowingLongWords
+        let fitsFolded =
+            allowingLongWords
             || words.allSatisfy { $0.utf8.count < Self.preferredLineLength - 1 }
                 && (words.first?.utf8.count ?? 0) <= room
         if isPlain && fitsFolded {

@@ -46,7 +46,8 @@ indirect enum MIMEPart {
         var words = [value]
         for (name, parameterValue) in parameters {
             words[words.count - 1] += ";"
-            let isSimple = parameterValue.utf8.count <= 60
+            let isSimple =
+                parameterValue.utf8.count <= 60
                 && parameterValue.utf8.allSatisfy { (0x20...0x7E).contains($0) && $0 != 0x22 && $0 != 0x5C }
             if isSimple {
                 words.append("\(name)=\"\(parameterValue)\"")
@@ -79,7 +80,8 @@ indirect enum MIMEPart {
         let hex = Array("0123456789ABCDEF")
         var result = ""
         for byte in String(scalar).utf8 {
-            let isAttributeCharacter = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            let isAttributeCharacter =
+                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
                 || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "!#$&+-.^_`|~".utf8.contains(byte)
             if isAttributeCharacter {

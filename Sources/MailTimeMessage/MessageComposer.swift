@@ -34,9 +34,11 @@ public struct MessageComposer: Sendable {
         let textSize = (content.text?.utf8.count ?? 0) + (content.html?.utf8.count ?? 0)
         output.reserveCapacity(1024 + textSize * 11 / 10 + email.attachments.reduce(0) { $0 + $1.content.count } * 14 / 10)
         // Each field is written in place at the end of `output`.
-        Self.writeField("Date", value: RFC5322Date.format(
-            millisecondsSince1970: Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        ), into: &output)
+        Self.writeField(
+            "Date",
+            value: RFC5322Date.format(
+                millisecondsSince1970: Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+            ), into: &output)
         Self.writeField("Message-ID", value: messageID, into: &output)
         Self.writeAddressField("From", CollectionOfOne(from), into: &output)
         if !email.to.isEmpty { Self.writeAddressField("To", email.to, into: &output) }

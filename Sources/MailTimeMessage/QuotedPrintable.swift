@@ -57,7 +57,8 @@ enum QuotedPrintable {
                     }
                     let isLast = index + 1 == bytes.count
                     let lastOnLine = isLast || bytes[index + 1] == 0x0D || bytes[index + 1] == 0x0A
-                    let literal = (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "="))
+                    let literal =
+                        (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "="))
                         || ((byte == 0x20 || byte == 0x09) && !lastOnLine)
                     let length = literal ? 1 : 3
                     // A soft break needs one column for its "="; the last token of a line does not,

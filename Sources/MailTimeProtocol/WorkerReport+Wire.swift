@@ -18,7 +18,9 @@ extension WorkerReport {
         let provider = try report.optional("provider", "a provider index, 0 or more") { field in
             field.integerValue.flatMap { (0...Int64(Int32.max)).contains($0) ? Int($0) : nil }
         }
-        self = .retry(try Self.error(report), results: try report.array("results", RecipientResult.init(json:)) ?? [], delayMilliseconds: delay, provider: provider)
+        self = .retry(
+            try Self.error(report), results: try report.array("results", RecipientResult.init(json:)) ?? [], delayMilliseconds: delay,
+            provider: provider)
     }
 
     /// Reads `FAIL`'s report, `{"error","results"}`; refuses other fields.

@@ -82,7 +82,7 @@ enum JobRecord {
     private static func decodeFields(_ bytes: UnsafeRawBufferPointer) throws -> Job {
         var reader = BinaryReader(bytes)
         guard try reader.readByte() == version,
-              let state = JobState(rawValue: try reader.readByte())
+            let state = JobState(rawValue: try reader.readByte())
         else { throw BinaryReader.Truncated() }
         let priority = try reader.readByte()
         let flags = Flags(rawValue: try reader.readByte())

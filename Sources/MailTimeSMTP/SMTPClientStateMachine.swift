@@ -282,16 +282,18 @@ struct SMTPClientStateMachine {
             return .sessionReady(capabilities)
         }
         guard isTLSActive || configuration.allowsPlaintextAuthentication else {
-            return close(SMTPError(
-                .authenticationUnavailable,
-                "the connection is not encrypted and the configuration does not allow AUTH over plaintext"
-            ))
+            return close(
+                SMTPError(
+                    .authenticationUnavailable,
+                    "the connection is not encrypted and the configuration does not allow AUTH over plaintext"
+                ))
         }
         let offered = capabilities.authenticationMechanisms
         let mechanism: SMTPCredentials.Mechanism
         if let chosen = credentials.mechanism {
             guard offered.contains(chosen.rawValue) else {
-                return close(SMTPError(.authenticationUnavailable, "the server does not offer AUTH \(chosen.rawValue) (it offers: \(Self.list(offered)))"))
+                return close(
+                    SMTPError(.authenticationUnavailable, "the server does not offer AUTH \(chosen.rawValue) (it offers: \(Self.list(offered)))"))
             }
             mechanism = chosen
         } else if offered.contains("PLAIN") {
@@ -299,7 +301,8 @@ struct SMTPClientStateMachine {
         } else if offered.contains("LOGIN") {
             mechanism = .login
         } else {
-            return close(SMTPError(.authenticationUnavailable, "the server offers no AUTH mechanism the client speaks (it offers: \(Self.list(offered)))"))
+            return close(
+                SMTPError(.authenticationUnavailable, "the server offers no AUTH mechanism the client speaks (it offers: \(Self.list(offered)))"))
         }
         switch mechanism {
         case .plain:
@@ -329,15 +332,19 @@ struct SMTPClientStateMachine {
             state = .authentication(.loginResult)
             return .write([.authenticationResponse(Self.base64(Array(credentials.secret.utf8)))])
         case (.loginResult, 334):
-            return close(SMTPError(.authenticationFailed, kind: .provider, "the server asked for more than a LOGIN user name and password", reply: reply))
+            return close(
+                SMTPError(.authenticationFailed, kind: .provider, "the server asked for more than a LOGIN user name and password", reply: reply))
         case (.plainOrToken, 334) where credentials.mechanism == .xoauth2:
             state = .authentication(.tokenRejected(reply))
             return .write([.authenticationResponse("")])
         case (.tokenRejected(let challenge), _):
             let detail = Base64.decode(Array(challenge.text.utf8)).map { String(decoding: $0, as: UTF8.self) } ?? challenge.text
-            return close(SMTPError(.authenticationFailed, kind: .provider, "the server rejected the XOAUTH2 token (\(detail)): \(reply)", reply: reply))
+            return close(
+                SMTPError(.authenticationFailed, kind: .provider, "the server rejected the XOAUTH2 token (\(detail)): \(reply)", reply: reply))
         default:
-            return close(SMTPError(.authenticationFailed, kind: .provider, "the server rejected the credentials of \(credentials.username): \(reply)", reply: reply))
+            return close(
+                SMTPError(
+                    .authenticationFailed, kind: .provider, "the server rejected the credentials of \(credentials.username): \(reply)", reply: reply))
         }
     }
 

@@ -78,7 +78,8 @@ public final class SMTPConnection: Sendable {
         } catch {
             let failure: SMTPError
             if case ChannelError.connectTimeout = error {
-                failure = SMTPError(.timeout, "cannot connect to \(configuration.host):\(configuration.port) within \(configuration.timeouts.connect)")
+                failure = SMTPError(
+                    .timeout, "cannot connect to \(configuration.host):\(configuration.port) within \(configuration.timeouts.connect)")
             } else {
                 failure = SMTPError(.connectionFailed, "cannot connect to \(configuration.host):\(configuration.port): \(error)")
             }

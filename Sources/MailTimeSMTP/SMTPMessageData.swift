@@ -22,7 +22,9 @@ struct SMTPMessageData: Hashable, Sendable {
     /// Copies `message` into `buffer` in runs, breaking a run only where a byte must be added: a
     /// "." at the start of a line, or the missing half of a bare CR or LF line ending.
     private static func encode(_ message: UnsafeBufferPointer<UInt8>, into buffer: inout ByteBuffer) {
-        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), dot = UInt8(ascii: ".")
+        let cr = UInt8(ascii: "\r")
+        let lf = UInt8(ascii: "\n")
+        let dot = UInt8(ascii: ".")
         let count = message.count
         var runStart = 0
         var index = 0

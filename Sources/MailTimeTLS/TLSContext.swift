@@ -110,17 +110,19 @@ public final class TLSContext: @unchecked Sendable {
         case .pinned:
             SSL_CTX_set_verify(self.sslContext, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
             let argument = Unmanaged.passUnretained(self.pins!).toOpaque()
-            SSL_CTX_set_cert_verify_callback(self.sslContext, { storeContext, argument in
-                guard let storeContext, let argument, let leaf = X509_STORE_CTX_get0_cert(storeContext) else {
-                    return 0
-                }
-                let pins = Unmanaged<PinnedFingerprints>.fromOpaque(argument).takeUnretainedValue()
-                guard let fingerprint = try? TLSFingerprint(certificate: leaf), pins.fingerprints.contains(fingerprint) else {
-                    X509_STORE_CTX_set_error(storeContext, X509_V_ERR_CERT_REJECTED)
-                    return 0
-                }
-                return 1
-            }, argument)
+            SSL_CTX_set_cert_verify_callback(
+                self.sslContext,
+                { storeContext, argument in
+                    guard let storeContext, let argument, let leaf = X509_STORE_CTX_get0_cert(storeContext) else {
+                        return 0
+                    }
+                    let pins = Unmanaged<PinnedFingerprints>.fromOpaque(argument).takeUnretainedValue()
+                    guard let fingerprint = try? TLSFingerprint(certificate: leaf), pins.fingerprints.contains(fingerprint) else {
+                        X509_STORE_CTX_set_error(storeContext, X509_V_ERR_CERT_REJECTED)
+                        return 0
+                    }
+                    return 1
+                }, argument)
         }
     }
 

@@ -86,7 +86,10 @@ struct DaemonTests {
         restarted.arguments = ["--listen-port", "\(port)", "--senders", "0"]
         restarted.standardError = FileHandle.nullDevice
         try restarted.run()
-        defer { kill(restarted.processIdentifier, SIGTERM); restarted.waitUntilExit() }
+        defer {
+            kill(restarted.processIdentifier, SIGTERM)
+            restarted.waitUntilExit()
+        }
         var status: String?
         for _ in 0..<50 where status == nil {
             try await Task.sleep(for: .milliseconds(100))

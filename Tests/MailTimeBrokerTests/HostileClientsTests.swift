@@ -11,7 +11,10 @@ struct HostileClientsTests {
     let email = #"{"from":"app@example.com","to":"ann@example.com","subject":"Hi","text":"Hello"}"#
 
     @Test func aWellBehavedClientIsServedWhileBadOnesComeAndGo() async throws {
-        try await TestBroker.run({ $0.maximumEmailSize = 4096; $0.handshakeTimeout = .seconds(2) }) { broker in
+        try await TestBroker.run({
+            $0.maximumEmailSize = 4096
+            $0.handshakeTimeout = .seconds(2)
+        }) { broker in
             let good = try OpenSSLClient(port: broker.port)
             #expect(await good.line()?.hasPrefix("OK mailtime") == true)
             good.type("AUTH \(broker.adminToken)")

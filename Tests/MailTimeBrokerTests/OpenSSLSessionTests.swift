@@ -106,7 +106,8 @@ struct OpenSSLSessionTests {
             _ = await client.line()
             client.sendEmail(#"{"from":"a@example.com","to":"b@example.com","text":"x","send_at":"2001-01-01T00:00:00Z"}"#)
             let past = try #require(await client.line()).split(separator: " ")[1]
-            client.sendEmail(#"{"from":"a@example.com","to":"b@example.com","text":"x","send_at":\#(Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000)}"#)
+            client.sendEmail(
+                #"{"from":"a@example.com","to":"b@example.com","text":"x","send_at":\#(Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000)}"#)
             let future = try #require(await client.line()).split(separator: " ")[1]
             client.type("STATUS \(past)")
             #expect(await client.line()?.contains(#""state":"ready""#) == true)
@@ -202,11 +203,13 @@ struct OpenSSLSessionTests {
             }
             client.type("TOUCH \(leased[0].id) \(leased[0].token) 120")
             #expect(await client.line()?.range(of: #"^OK \d+$"#, options: .regularExpression) != nil)
-            client.type(#"COMPLETE \#(leased[0].id) \#(leased[0].token) [{"address":"ann@example.com","accepted":true,"code":250,"reply":"2.0.0 ok"}]"#)
+            client.type(
+                #"COMPLETE \#(leased[0].id) \#(leased[0].token) [{"address":"ann@example.com","accepted":true,"code":250,"reply":"2.0.0 ok"}]"#)
             #expect(await client.line() == "OK SENT")
             client.type("COMPLETE \(leased[0].id) \(leased[0].token)")
             #expect(await client.line()?.hasPrefix("ERR INVALID_STATE") == true)
-            client.type(#"RETRY \#(leased[1].id) \#(leased[1].token) {"error":{"code":"SMTP_TEMPORARY","text":"451 later","provider":"p1"},"delay_ms":0}"#)
+            client.type(
+                #"RETRY \#(leased[1].id) \#(leased[1].token) {"error":{"code":"SMTP_TEMPORARY","text":"451 later","provider":"p1"},"delay_ms":0}"#)
             #expect(await client.line() == "OK READY")
             client.type(#"FAIL \#(leased[1].id) \#(leased[1].token) {"error":{"code":"X","text":"y"}}"#)
             #expect(await client.line()?.hasPrefix("ERR STALE_TOKEN") == true)

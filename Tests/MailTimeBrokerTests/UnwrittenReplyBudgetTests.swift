@@ -29,7 +29,8 @@ import Testing
     @Test func waitingConnectionsAreWokenOnceBelowTheLimit() {
         let budget = UnwrittenReplyBudget(limit: 100)
         let woken = Atomic(0)
-        let first = Waiter(), second = Waiter()
+        let first = Waiter()
+        let second = Waiter()
         budget.take(150)
         #expect(budget.wake(ObjectIdentifier(first)) { woken.add(1, ordering: .relaxed) })
         #expect(budget.wake(ObjectIdentifier(second)) { woken.add(10, ordering: .relaxed) })

@@ -108,7 +108,10 @@ struct CommandLineTests {
         try await TestBroker.run { broker in
             let flags = try Self.connectionFlags(broker)
             let sent = try await Self.mailtime(
-                ["send"] + flags + ["--from", "app@example.com", "--to", "ann@example.com", "--to", "bob@example.com", "--subject", "Hi", "--text", "Hello.", "--priority", "9"]
+                ["send"] + flags + [
+                    "--from", "app@example.com", "--to", "ann@example.com", "--to", "bob@example.com", "--subject", "Hi", "--text", "Hello.",
+                    "--priority", "9",
+                ]
             )
             #expect(sent.status == 0, "\(sent.stderr)")
             let id = sent.stdout.trimmingCharacters(in: .newlines)
@@ -230,7 +233,8 @@ struct CommandLineTests {
     @Test(arguments: [false, true]) func sendPrintsTheIdAloneAndADuplicateOnStderr(json: Bool) async throws {
         try await TestBroker.run { broker in
             let flags = try Self.connectionFlags(broker) + (json ? ["--json"] : [])
-            let send = ["send"] + flags + ["--from", "app@example.com", "--to", "ann@example.com", "--text", "Hello.", "--idempotency-key", "welcome-ann"]
+            let send =
+                ["send"] + flags + ["--from", "app@example.com", "--to", "ann@example.com", "--text", "Hello.", "--idempotency-key", "welcome-ann"]
             let first = try await Self.mailtime(send)
             #expect(first.status == 0, "\(first.stderr)")
             #expect(first.stderr.isEmpty)
@@ -304,7 +308,9 @@ struct CommandLineTests {
             #expect(badTime.status == 1)
             #expect(badTime.stderr.hasPrefix("error: INVALID_SEND_AT "))
 
-            let badToken = try await Self.mailtime(["ping", "--port", "\(broker.port)", "--token", "wrong-token-0123456789", "--fingerprint", flags[5]])
+            let badToken = try await Self.mailtime([
+                "ping", "--port", "\(broker.port)", "--token", "wrong-token-0123456789", "--fingerprint", flags[5],
+            ])
             #expect(badToken.status == 1)
             #expect(badToken.stderr.hasPrefix("error: AUTH_FAILED "))
         }
@@ -312,7 +318,9 @@ struct CommandLineTests {
 
     @Test func anUnreachableBrokerExitsWithTwo() async throws {
         let run = try await withClosedPort { port in
-            try await Self.mailtime(["ping", "--port", "\(port)", "--token", "whatever-token-0123", "--fingerprint", String(repeating: "ab", count: 32)])
+            try await Self.mailtime([
+                "ping", "--port", "\(port)", "--token", "whatever-token-0123", "--fingerprint", String(repeating: "ab", count: 32),
+            ])
         }
         #expect(run.status == 2)
         #expect(run.stderr.hasPrefix("error: CONNECTION_FAILED "))

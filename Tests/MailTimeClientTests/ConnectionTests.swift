@@ -42,7 +42,8 @@ struct ConnectionTests {
         try await TestBroker.run { broker in
             let pem = try String(contentsOfFile: broker.certificatePath, encoding: .utf8)
             let hex = try TLSFingerprint(certificatePEM: pem).description
-            let client = try await MailTimeClient.connect(port: broker.port, tls: try .pinned(fingerprint: hex), token: broker.adminToken, logger: .quiet)
+            let client = try await MailTimeClient.connect(
+                port: broker.port, tls: try .pinned(fingerprint: hex), token: broker.adminToken, logger: .quiet)
             try await client.ping()
             try await client.close()
             #expect(throws: MailTimeClientError.self) { try BrokerTrust.pinned(fingerprint: "12:34") }

@@ -30,7 +30,8 @@ struct EventTests {
             let workedStream = try await client.events()
             let worked = try await client.send(sampleEmail(2))
             let first = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
-            _ = try await client.retry(id: first.id, token: first.token, error: DeliveryFailure(code: DeliveryFailure.Code("BUSY"), text: "try later"), delayMilliseconds: 0)
+            _ = try await client.retry(
+                id: first.id, token: first.token, error: DeliveryFailure(code: DeliveryFailure.Code("BUSY"), text: "try later"), delayMilliseconds: 0)
             let second = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
             try await client.fail(id: second.id, token: second.token, error: DeliveryFailure(code: DeliveryFailure.Code("REJECTED"), text: "550 no"))
             let kinds = try await deadline(.seconds(15), "deferred and failed events") {

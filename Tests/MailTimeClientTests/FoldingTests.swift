@@ -55,7 +55,10 @@ import Testing
     }
 
     @Test func anEmailScheduledLaterNeverFoldsIntoAnEarlierOne() async throws {
-        try await TestBroker.run({ $0.senders = 1; $0.folding.window = .seconds(1) }) { broker in
+        try await TestBroker.run({
+            $0.senders = 1
+            $0.folding.window = .seconds(1)
+        }) { broker in
             let client = try await broker.connect()
             let first = try await client.send(try email(1)).id
             let later = Int64(Date().timeIntervalSince1970 * 1000) + 2500

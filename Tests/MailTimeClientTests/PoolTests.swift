@@ -35,7 +35,8 @@ struct PoolTests {
         let backoff = MailTimeClientPool.Backoff(initial: .milliseconds(50), maximum: .milliseconds(200))
 
         let (pool, id, port) = try await TestBroker.run({ $0.dataDirectory = directory }) { broker in
-            let pool = try MailTimeClientPool(port: broker.port, tls: try broker.trust, token: broker.adminToken, size: 1, backoff: backoff, logger: .quiet)
+            let pool = try MailTimeClientPool(
+                port: broker.port, tls: try broker.trust, token: broker.adminToken, size: 1, backoff: backoff, logger: .quiet)
             return (pool, try await pool.client().send(sampleEmail()).id, broker.port)
         }
 

@@ -22,17 +22,19 @@ import Testing
     @Test(arguments: [1, 7, 4096])
     func readsTheCountedEmailWholeWhateverItHolds(chunk: Int) throws {
         let email = Array("{\"text\":\"x\"}\r\nJOB 5 {}\r\nOK 3\n".utf8)
-        let reply = Array("OK 2\r\nJOB \(email.count) {\"id\":\"a\",\"token\":1,\"deadline\":5}\r\n".utf8) + email
+        let reply =
+            Array("OK 2\r\nJOB \(email.count) {\"id\":\"a\",\"token\":1,\"deadline\":5}\r\n".utf8) + email
             + Array("\r\nJOB 0 {\"id\":\"b\",\"token\":2,\"deadline\":5}\n\nfoo\r\nJOB {\"id\":\"c\"}\r\nOK PONG\r\n".utf8)
         let lines = try Self.decode(reply, chunk: chunk)
-        #expect(lines.map(\.text) == [
-            "OK 2",
-            "JOB \(email.count) {\"id\":\"a\",\"token\":1,\"deadline\":5}",
-            "JOB 0 {\"id\":\"b\",\"token\":2,\"deadline\":5}",
-            "foo",
-            "JOB {\"id\":\"c\"}",
-            "OK PONG",
-        ])
+        #expect(
+            lines.map(\.text) == [
+                "OK 2",
+                "JOB \(email.count) {\"id\":\"a\",\"token\":1,\"deadline\":5}",
+                "JOB 0 {\"id\":\"b\",\"token\":2,\"deadline\":5}",
+                "foo",
+                "JOB {\"id\":\"c\"}",
+                "OK PONG",
+            ])
         #expect(lines.map(\.payload) == [nil, email, [], nil, nil, nil])
         #expect(try LeasedEmail(lines[1]).email == email)
     }

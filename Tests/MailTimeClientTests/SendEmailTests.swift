@@ -64,9 +64,10 @@ struct SendEmailTests {
             #expect(json["send_at"] as? Int64 == 978_307_200_000)
             let attachments = try #require(json["attachments"] as? [[String: String]])
             #expect(attachments.count == 3)
-            #expect(attachments.last == [
-                "filename": "a.bin", "content": "AAEC", "content_type": "application/octet-stream",
-            ])
+            #expect(
+                attachments.last == [
+                    "filename": "a.bin", "content": "AAEC", "content_type": "application/octet-stream",
+                ])
             #expect(attachments[1]["content_id"] == "logo")
             #expect((json["headers"] as? [String: String])?["X-Campaign"] == "spring")
             #expect((json["variables"] as? [String: String])?["name"] == "Ann & Bob")

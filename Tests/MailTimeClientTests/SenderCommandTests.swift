@@ -49,7 +49,8 @@ struct SenderCommandTests {
             return sent.isSuperset(of: ids)
         }
         guard done else {
-            throw TestFailure("\(ids.count - sent.intersection(ids).count) of \(ids.count) emails are not sent after \(timeout); \(sender.diagnostics())")
+            throw TestFailure(
+                "\(ids.count - sent.intersection(ids).count) of \(ids.count) emails are not sent after \(timeout); \(sender.diagnostics())")
         }
     }
 
@@ -185,7 +186,9 @@ struct SenderCommandTests {
             let second = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
             #expect(second.attempts == 2)
             #expect(second.settledRecipients == ["ann@example.com", "cy@example.com"])
-            _ = try await client.retry(id: id, token: second.token, error: DeliveryFailure(code: DeliveryFailure.Code("HANDED_OVER"), text: "for the sender"), delayMilliseconds: 0)
+            _ = try await client.retry(
+                id: id, token: second.token, error: DeliveryFailure(code: DeliveryFailure.Code("HANDED_OVER"), text: "for the sender"),
+                delayMilliseconds: 0)
 
             let sender = try Self.startSender(broker, smtpPort: server.port)
             defer { sender.terminate() }

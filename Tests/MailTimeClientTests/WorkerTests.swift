@@ -76,7 +76,8 @@ struct WorkerTests {
             let client = try await broker.connect()
             _ = try await client.send(sampleEmail())
             let first = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
-            let state = try await client.retry(id: first.id, token: first.token, error: DeliveryFailure(code: DeliveryFailure.Code("BUSY"), text: "busy"), delayMilliseconds: 0)
+            let state = try await client.retry(
+                id: first.id, token: first.token, error: DeliveryFailure(code: DeliveryFailure.Code("BUSY"), text: "busy"), delayMilliseconds: 0)
             #expect(state == .ready)
             let second = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
             #expect(second.id == first.id)
@@ -130,7 +131,9 @@ struct WorkerTests {
             let leased = try #require(try await client.lease(max: 1, visibilitySeconds: 30).first)
             #expect(try await client.cancel(sent.id) == .cancelRequested)
             #expect(try await client.touch(id: leased.id, token: leased.token, seconds: 30).cancelRequested)
-            #expect(try await client.retry(id: leased.id, token: leased.token, error: DeliveryFailure(code: DeliveryFailure.Code("X"), text: "x")) == .cancelled)
+            #expect(
+                try await client.retry(id: leased.id, token: leased.token, error: DeliveryFailure(code: DeliveryFailure.Code("X"), text: "x"))
+                    == .cancelled)
             #expect(try await client.status(sent.id).state == .cancelled)
             try await client.close()
         }

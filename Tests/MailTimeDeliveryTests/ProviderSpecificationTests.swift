@@ -5,7 +5,8 @@ import Testing
 @Suite struct ProviderSpecificationTests {
     @Test func aFullSpecification() throws {
         let provider = try ProviderConfiguration(
-            specification: "name=main;host=smtp.example.com;port=465;tls=implicit;user=app;password-env=SMTP_PW;auth=login;max-connections=5;rate=50;weight=3;default-from=app@example.com",
+            specification:
+                "name=main;host=smtp.example.com;port=465;tls=implicit;user=app;password-env=SMTP_PW;auth=login;max-connections=5;rate=50;weight=3;default-from=app@example.com",
             environment: ["SMTP_PW": "s3cret"]
         )
         #expect(provider.name == "main")

@@ -66,7 +66,8 @@ struct CancelTests {
         }
         #expect(refusal?.code == .invalidState)
         #expect(try sink.deliveredCount() == 1)
-        print("cancel during sending: CANCEL_REQUESTED, then \(status.state) after \(status.attempts) attempt, \(try sink.deliveredCount()) delivered")
+        print(
+            "cancel during sending: CANCEL_REQUESTED, then \(status.state) after \(status.attempts) attempt, \(try sink.deliveredCount()) delivered")
         try await client.close()
     }
 }

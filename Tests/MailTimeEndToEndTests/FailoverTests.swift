@@ -87,7 +87,9 @@ struct FailoverTests {
         #expect(try second.deliveredCount() == count + probes - 1)
         let recoveredHealth = try ReportedProvider.all(in: try await client.stats())
         #expect(recoveredHealth[0].isUp && recoveredHealth[0].sent == 1 + after)
-        print("failover (\(breakage)): second provider \(try second.deliveredCount()), first provider \(try recovered.deliveredCount()) after recovering; back \(backAfter) after it came up (\(probes) probe email(s))")
+        print(
+            "failover (\(breakage)): second provider \(try second.deliveredCount()), first provider \(try recovered.deliveredCount()) after recovering; back \(backAfter) after it came up (\(probes) probe email(s))"
+        )
         try await client.close()
     }
 }

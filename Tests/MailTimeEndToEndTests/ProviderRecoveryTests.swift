@@ -13,7 +13,7 @@ struct ProviderRecoveryTests {
         let broker = try await BrokerProcess.start([
             "--providers", BrokerProcess.provider("late", port: late.port),
             "--circuit-cool-down-ms", "200",
-            "--retry-min-delay-seconds", "1", "--retry-max-delay-seconds", "1"
+            "--retry-min-delay-seconds", "1", "--retry-max-delay-seconds", "1",
         ])
         defer { broker.stop() }
         let client = try await broker.connect()
@@ -47,7 +47,9 @@ struct ProviderRecoveryTests {
         }
         #expect(attempts.allSatisfy { $0 >= 2 }, "every email failed at least once while the provider was down")
         #expect(try ReportedProvider.all(in: try await client.stats()).map(\.isUp) == [true])
-        print("late provider: \(count) emails, \(try sink.deliveredCount()) delivered, \(catchUp) after the provider came up, attempts \(attempts.min()!)…\(attempts.max()!)")
+        print(
+            "late provider: \(count) emails, \(try sink.deliveredCount()) delivered, \(catchUp) after the provider came up, attempts \(attempts.min()!)…\(attempts.max()!)"
+        )
         try await client.close()
     }
 }

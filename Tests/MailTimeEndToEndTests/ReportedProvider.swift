@@ -20,8 +20,8 @@ struct ReportedProvider: Equatable {
         }
         return try providers.map { provider in
             guard let name = provider["name"]?.stringValue, let isUp = provider["up"]?.boolValue,
-                  let sent = provider["sent"]?.integerValue, let failures = provider["failures"]?.integerValue,
-                  let consecutiveFailures = provider["consecutive_failures"]?.integerValue
+                let sent = provider["sent"]?.integerValue, let failures = provider["failures"]?.integerValue,
+                let consecutiveFailures = provider["consecutive_failures"]?.integerValue
             else {
                 throw ChildProcess.Failure("a STATS provider lacks a field: \(stats.json)")
             }

@@ -44,13 +44,14 @@ import Testing
     static func randomString(using random: inout SeededGenerator) -> String {
         var text = String.UnicodeScalarView()
         for _ in 0..<Int.random(in: 0..<12, using: &random) {
-            let range: ClosedRange<UInt32> = switch Int.random(in: 0..<5, using: &random) {
-            case 0: 0...0x1F
-            case 1: 0x20...0x7E
-            case 2: 0x80...0x7FF
-            case 3: 0x800...0xFFFF
-            default: 0x10000...0x10FFFF
-            }
+            let range: ClosedRange<UInt32> =
+                switch Int.random(in: 0..<5, using: &random) {
+                case 0: 0...0x1F
+                case 1: 0x20...0x7E
+                case 2: 0x80...0x7FF
+                case 3: 0x800...0xFFFF
+                default: 0x10000...0x10FFFF
+                }
             var scalar: Unicode.Scalar?
             while scalar == nil { scalar = Unicode.Scalar(UInt32.random(in: range, using: &random)) }
             text.append(scalar!)

@@ -15,17 +15,21 @@ struct JSONParserTests {
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(Array(text.utf8)) }
     }
 
-    @Test(arguments: [
-        [0x22, 0xFF, 0x22], [0x22, 0x61, 0xC3, 0x22], [0x22, 0x5C, 0x6E, 0xED, 0xA0, 0x80, 0x22],
-        // Past the first eight bytes, where the scan reads words.
-        [0x22] + Array(repeating: 0x61, count: 16) + [0xFF] + Array(repeating: 0x61, count: 9) + [0x22],
-        [0x22] + Array(repeating: 0x61, count: 24) + [0xF0, 0x9F, 0x98, 0x22],
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x22, 0xFF, 0x22], [0x22, 0x61, 0xC3, 0x22], [0x22, 0x5C, 0x6E, 0xED, 0xA0, 0x80, 0x22],
+            // Past the first eight bytes, where the scan reads words.
+            [0x22] + Array(repeating: 0x61, count: 16) + [0xFF] + Array(repeating: 0x61, count: 9) + [0x22],
+            [0x22] + Array(repeating: 0x61, count: 24) + [0xF0, 0x9F, 0x98, 0x22],
+        ] as [[UInt8]])
     func refusesStringsThatAreNotUTF8(_ bytes: [UInt8]) {
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(bytes) }
     }
 
-    @Test(arguments: [String(repeating: "plain ASCII text ", count: 100), String(repeating: "é😀a", count: 300), #"escaped "quotes" \ and "# + String(repeating: "b", count: 40)])
+    @Test(arguments: [
+        String(repeating: "plain ASCII text ", count: 100), String(repeating: "é😀a", count: 300),
+        #"escaped "quotes" \ and "# + String(repeating: "b", count: 40),
+    ])
     func readsLongStrings(_ text: String) throws {
         var writer = JSONWriter()
         writer.string(text)
@@ -68,10 +72,11 @@ struct JSONParserTests {
         writer.endObject()
         #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"text":"line\none \"quoted\" \\ \u0001 é","list":[-3,true,{}]}"#)
         #expect(
-            try JSONParser.parse(writer.bytes) == .object([
-                .init(key: "text", value: .string("line\none \"quoted\" \\ \u{01} é")),
-                .init(key: "list", value: .array([.number("-3"), .bool(true), .object([])])),
-            ])
+            try JSONParser.parse(writer.bytes)
+                == .object([
+                    .init(key: "text", value: .string("line\none \"quoted\" \\ \u{01} é")),
+                    .init(key: "list", value: .array([.number("-3"), .bool(true), .object([])])),
+                ])
         )
     }
 }

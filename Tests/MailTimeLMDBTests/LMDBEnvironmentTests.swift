@@ -24,7 +24,10 @@ import Testing
                 let keys = try transaction.withCursor(database) { cursor in
                     var keys: [[UInt8]] = []
                     var entry = try cursor.first()
-                    while let (key, _) = entry { keys.append(key); entry = try cursor.next() }
+                    while let (key, _) = entry {
+                        keys.append(key)
+                        entry = try cursor.next()
+                    }
                     return keys
                 }
                 #expect(keys == [[1], [2], [2, 0], [3]])

@@ -29,16 +29,18 @@ import Testing
     }
 
     @Test func fullEmailDecodes() throws {
-        let email = try Email(json: Array(#"""
-            {"from": "Ann <ann@example.com>", "to": ["a@example.org", "B <b@example.org>"], "cc": "c@example.org",
-             "bcc": ["d@example.org"], "reply_to": "r@example.com", "subject": "S", "text": "T", "html": "<p>H</p>",
-             "headers": {"X-One": "1", "List-Unsubscribe": "<mailto:u@example.com>"},
-             "attachments": [{"filename": "f.txt", "content": "aGk=", "content_type": "text/plain"},
-                             {"filename": "i.png", "content": "AAEC", "content_id": "<img1@x>"}],
-             "send_at": "2026-12-01T10:00:00Z", "idempotency_key": "order-42", "priority": 0,
-             "variables": {"name": "Ann", "order-id": "42"}, "tags": ["receipt", "eu"], "fold": true,
-             "template": "<div>{{{html}}}</div>", "message_id": "<x@example.com>"}
-            """#.utf8))
+        let email = try Email(
+            json: Array(
+                #"""
+                {"from": "Ann <ann@example.com>", "to": ["a@example.org", "B <b@example.org>"], "cc": "c@example.org",
+                 "bcc": ["d@example.org"], "reply_to": "r@example.com", "subject": "S", "text": "T", "html": "<p>H</p>",
+                 "headers": {"X-One": "1", "List-Unsubscribe": "<mailto:u@example.com>"},
+                 "attachments": [{"filename": "f.txt", "content": "aGk=", "content_type": "text/plain"},
+                                 {"filename": "i.png", "content": "AAEC", "content_id": "<img1@x>"}],
+                 "send_at": "2026-12-01T10:00:00Z", "idempotency_key": "order-42", "priority": 0,
+                 "variables": {"name": "Ann", "order-id": "42"}, "tags": ["receipt", "eu"], "fold": true,
+                 "template": "<div>{{{html}}}</div>", "message_id": "<x@example.com>"}
+                """#.utf8))
         #expect(email.from == (try EmailAddress(address: "ann@example.com", displayName: "Ann")))
         #expect(email.to.map(\.address) == ["a@example.org", "b@example.org"])
         #expect(email.cc.map(\.address) == ["c@example.org"])
@@ -114,7 +116,9 @@ import Testing
         Case(json(#""message_id": "<nodomain>""#), .invalidField, "message_id"),
         Case(json(#""subject": "bell \u0007""#), .invalidField, "subject"),
         // Addresses and recipients
-        Case(json(#""to": ["a@example.com", "c@example.com", "bob@"]"#, base: #""text": "hi""#), .invalidAddress, #"to[2]: "bob@" is not a valid address (RFC 5321)"#),
+        Case(
+            json(#""to": ["a@example.com", "c@example.com", "bob@"]"#, base: #""text": "hi""#), .invalidAddress,
+            #"to[2]: "bob@" is not a valid address (RFC 5321)"#),
         Case(json(#""from": "not an address""#), .invalidAddress, "from: "),
         Case(json(#""cc": "x@@example.com""#), .invalidAddress, "cc: "),
         Case(json(#""bcc": ["ok@example.com", "a..b@example.com"]"#), .invalidAddress, "bcc[1]"),
@@ -152,8 +156,11 @@ import Testing
         Case(json(#""attachments": [{"filename": "", "content": ""}]"#), .invalidAttachment, "attachments[0].filename"),
         Case(json(#""attachments": [{"filename": "a\u0000b", "content": ""}]"#), .invalidAttachment, "attachments[0].filename"),
         Case(json(#""attachments": [{"filename": "a", "content": "", "content_type": "image"}]"#), .invalidAttachment, "attachments[0].content_type"),
-        Case(json(#""attachments": [{"filename": "a", "content": "", "content_type": "image/png; x=y"}]"#), .invalidAttachment, "attachments[0].content_type"),
-        Case(json(#""attachments": [{"filename": "a", "content": "", "content_type": "image/"}]"#), .invalidAttachment, "attachments[0].content_type"),
+        Case(
+            json(#""attachments": [{"filename": "a", "content": "", "content_type": "image/png; x=y"}]"#), .invalidAttachment,
+            "attachments[0].content_type"),
+        Case(
+            json(#""attachments": [{"filename": "a", "content": "", "content_type": "image/"}]"#), .invalidAttachment, "attachments[0].content_type"),
         Case(json(#""attachments": [{"filename": "a", "content": "", "content_id": "two words"}]"#), .invalidAttachment, "attachments[0].content_id"),
         Case(json(#""attachments": [{"filename": "a", "content": ""}, "x"]"#), .invalidField, "attachments[1]: must be an object"),
         // send_at
@@ -176,18 +183,19 @@ import Testing
         #expect(!error.message.contains("\n") && !error.message.contains("\r"))
     }
 
-    @Test(arguments: [
-        ("2026-12-01T10:00:00Z", 1_796_119_200_000),
-        ("2026-12-01t10:00:00z", 1_796_119_200_000),
-        ("2026-12-01 10:00:00Z", 1_796_119_200_000),
-        ("2026-12-01T11:30:00+01:30", 1_796_119_200_000),
-        ("2026-12-01T05:00:00-05:00", 1_796_119_200_000),
-        ("2026-12-01T10:00:00.5Z", 1_796_119_200_500),
-        ("2026-12-01T10:00:00.123456789Z", 1_796_119_200_123),
-        ("2024-02-29T00:00:00Z", 1_709_164_800_000),
-        ("1970-01-01T00:00:00Z", 0),
-        ("2016-12-31T23:59:60Z", 1_483_228_800_000),
-    ] as [(String, Int64)])
+    @Test(
+        arguments: [
+            ("2026-12-01T10:00:00Z", 1_796_119_200_000),
+            ("2026-12-01t10:00:00z", 1_796_119_200_000),
+            ("2026-12-01 10:00:00Z", 1_796_119_200_000),
+            ("2026-12-01T11:30:00+01:30", 1_796_119_200_000),
+            ("2026-12-01T05:00:00-05:00", 1_796_119_200_000),
+            ("2026-12-01T10:00:00.5Z", 1_796_119_200_500),
+            ("2026-12-01T10:00:00.123456789Z", 1_796_119_200_123),
+            ("2024-02-29T00:00:00Z", 1_709_164_800_000),
+            ("1970-01-01T00:00:00Z", 0),
+            ("2016-12-31T23:59:60Z", 1_483_228_800_000),
+        ] as [(String, Int64)])
     func sendAtInRFC3339(_ text: String, milliseconds: Int64) throws {
         let email = try Email(json: Self.json("\"send_at\": \"\(text)\""))
         #expect(email.sendAt == milliseconds)

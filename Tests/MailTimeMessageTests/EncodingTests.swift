@@ -129,12 +129,13 @@ import Testing
 }
 
 @Suite struct RFC5322DateTests {
-    @Test(arguments: [
-        (0, "Thu, 1 Jan 1970 00:00:00 +0000"),
-        (1_795_000_000_999, "Wed, 18 Nov 2026 11:06:40 +0000"),
-        (951_782_400_000, "Tue, 29 Feb 2000 00:00:00 +0000"),
-        (4_102_444_799_000, "Thu, 31 Dec 2099 23:59:59 +0000"),
-    ] as [(Int64, String)])
+    @Test(
+        arguments: [
+            (0, "Thu, 1 Jan 1970 00:00:00 +0000"),
+            (1_795_000_000_999, "Wed, 18 Nov 2026 11:06:40 +0000"),
+            (951_782_400_000, "Tue, 29 Feb 2000 00:00:00 +0000"),
+            (4_102_444_799_000, "Thu, 31 Dec 2099 23:59:59 +0000"),
+        ] as [(Int64, String)])
     func formats(_ milliseconds: Int64, expected: String) {
         #expect(RFC5322Date.format(millisecondsSince1970: milliseconds) == expected)
     }

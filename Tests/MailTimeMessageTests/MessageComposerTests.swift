@@ -48,21 +48,25 @@ import Testing
     let pdf = Email.Attachment(filename: "d.pdf", content: [4, 5, 6], contentType: "application/pdf")
 
     @Test func headersInOrderWithoutBcc() throws {
-        let (message, text) = try Self.compose(try Self.email { $0.replyTo = [try EmailAddress("reply@example.com")]
-            $0.headers = [Email.Header(name: "X-Campaign", value: "c1")] })
-        #expect(Self.headers(text) == [
-            "Date: Wed, 18 Nov 2026 11:06:40 +0000",
-            "Message-ID: <fixed@example.com>",
-            "From: Sender <sender@example.com>",
-            "To: to@example.org",
-            "Cc: cc@example.org",
-            "Reply-To: reply@example.com",
-            "Subject: Subject",
-            "X-Campaign: c1",
-            "MIME-Version: 1.0",
-            "Content-Type: text/plain; charset=utf-8",
-            "Content-Transfer-Encoding: quoted-printable",
-        ])
+        let (message, text) = try Self.compose(
+            try Self.email {
+                $0.replyTo = [try EmailAddress("reply@example.com")]
+                $0.headers = [Email.Header(name: "X-Campaign", value: "c1")]
+            })
+        #expect(
+            Self.headers(text) == [
+                "Date: Wed, 18 Nov 2026 11:06:40 +0000",
+                "Message-ID: <fixed@example.com>",
+                "From: Sender <sender@example.com>",
+                "To: to@example.org",
+                "Cc: cc@example.org",
+                "Reply-To: reply@example.com",
+                "Subject: Subject",
+                "X-Campaign: c1",
+                "MIME-Version: 1.0",
+                "Content-Type: text/plain; charset=utf-8",
+                "Content-Transfer-Encoding: quoted-printable",
+            ])
         #expect(!text.lowercased().contains("bcc"))
         #expect(message.recipients.map(\.address) == ["to@example.org", "cc@example.org", "bcc@example.org"])
         #expect(message.from.address == "sender@example.com")
@@ -79,7 +83,10 @@ import Testing
             ("t", nil, [pdf], ["multipart/mixed", "text/plain", "application/pdf"]),
             ("t", "<p>h</p>", [pdf], ["multipart/mixed", "multipart/alternative", "text/plain", "text/html", "application/pdf"]),
             ("t", "<p>h</p>", [png], ["multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png"]),
-            (nil, "<p>h</p>", [png, pdf], ["multipart/mixed", "multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png", "application/pdf"]),
+            (
+                nil, "<p>h</p>", [png, pdf],
+                ["multipart/mixed", "multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png", "application/pdf"]
+            ),
             ("t", nil, [png], ["multipart/mixed", "text/plain", "image/png"]),
         ]
         for (text, html, attachments, expected) in cases {
@@ -122,12 +129,15 @@ import Testing
     }
 
     @Test func everyLineIsAtMost998AndCRLFTerminated() throws {
-        let (_, text) = try Self.compose(try Self.email(
-            text: String(repeating: "x", count: 3000) + "\n" + String(repeating: "y ", count: 2000),
-            html: "<p>" + String(repeating: "z", count: 5000) + "</p>",
-            attachments: [Email.Attachment(filename: String(repeating: "n", count: 255), content: [UInt8](repeating: 9, count: 5000))]
-        ) { $0.subject = String(repeating: "s", count: 1500)
-            $0.headers = [Email.Header(name: "X-Long", value: String(repeating: "v", count: 900) + " " + String(repeating: "w", count: 900))] })
+        let (_, text) = try Self.compose(
+            try Self.email(
+                text: String(repeating: "x", count: 3000) + "\n" + String(repeating: "y ", count: 2000),
+                html: "<p>" + String(repeating: "z", count: 5000) + "</p>",
+                attachments: [Email.Attachment(filename: String(repeating: "n", count: 255), content: [UInt8](repeating: 9, count: 5000))]
+            ) {
+                $0.subject = String(repeating: "s", count: 1500)
+                $0.headers = [Email.Header(name: "X-Long", value: String(repeating: "v", count: 900) + " " + String(repeating: "w", count: 900))]
+            })
         #expect(text.hasSuffix("\r\n"))
         #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
         #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\r"))
@@ -159,7 +169,14 @@ import Testing
 
     @Test func emailsMadeInCodeAreCheckedToo() throws {
         let cases: [(EmailValidationError.Code, (inout Email) throws -> Void)] = [
-            (.noRecipient, { $0.to = []; $0.cc = []; $0.bcc = [] }),
+            (
+                .noRecipient,
+                {
+                    $0.to = []
+                    $0.cc = []
+                    $0.bcc = []
+                }
+            ),
             (.noBody, { $0.text = nil }),
             (.headerInjection, { $0.subject = "a\r\nBcc: x@example.com" }),
             (.headerInjection, { $0.headers = [Email.Header(name: "X-A", value: "a\nb")] }),
@@ -190,13 +207,16 @@ import Testing
     }
 
     @Test func displayNamesNeedingQuotesAreQuoted() throws {
-        let field = MessageComposer.addressField("To", [
-            try EmailAddress(address: "a@example.com", displayName: "Doe, Jane"),
-            try EmailAddress(address: "b@example.com", displayName: "Say \"hi\""),
-            try EmailAddress(address: "c@example.com", displayName: "Plain Name"),
-        ])
-        #expect(String(decoding: field.line, as: UTF8.self)
-            == "To: \"Doe, Jane\" <a@example.com>, \"Say \\\"hi\\\"\" <b@example.com>,\r\n Plain Name <c@example.com>\r\n")
+        let field = MessageComposer.addressField(
+            "To",
+            [
+                try EmailAddress(address: "a@example.com", displayName: "Doe, Jane"),
+                try EmailAddress(address: "b@example.com", displayName: "Say \"hi\""),
+                try EmailAddress(address: "c@example.com", displayName: "Plain Name"),
+            ])
+        #expect(
+            String(decoding: field.line, as: UTF8.self)
+                == "To: \"Doe, Jane\" <a@example.com>, \"Say \\\"hi\\\"\" <b@example.com>,\r\n Plain Name <c@example.com>\r\n")
     }
 
     @Test func asciiWordsOfNonASCIIDisplayNamesStayPlain() throws {

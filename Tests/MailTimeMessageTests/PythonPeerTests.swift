@@ -142,7 +142,8 @@ import Testing
         for subject in [asciiSubject, unicodeSubject, unbreakable] {
             let email = Email(
                 from: try EmailAddress(
-                    address: "sender@example.com", displayName: String(repeating: "Ñame with many words ", count: 6) + "Jürgen-Émile Łukasz Øystein-Ångström"
+                    address: "sender@example.com",
+                    displayName: String(repeating: "Ñame with many words ", count: 6) + "Jürgen-Émile Łukasz Øystein-Ångström"
                 ),
                 to: (0..<60).map { try! EmailAddress("Recipient Number \($0) <r\($0)@example.org>") },
                 subject: subject,
@@ -242,9 +243,10 @@ import Testing
     func randomEmailsReadBackEqual(seed: UInt64) throws {
         var generator = SeededGenerator(state: seed &* 7919)
         func line(_ length: Int) -> String {
-            String(String.UnicodeScalarView(
-                RandomizedRoundTripTests.text(&generator, length: length).unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }
-            ))
+            String(
+                String.UnicodeScalarView(
+                    RandomizedRoundTripTests.text(&generator, length: length).unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }
+                ))
         }
         let words = ["Zoë", "Ann", "日本語", "O'Brien", "Doe,", "\"Q\"", "🌍", "Jean-Luc", "x.y"]
         let name = (0..<Int.random(in: 1...6, using: &generator)).map { _ in words.randomElement(using: &generator)! }

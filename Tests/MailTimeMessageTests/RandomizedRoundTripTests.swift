@@ -92,7 +92,10 @@ import Testing
             from: Bool.random(using: &generator) ? try mailbox(&generator) : nil,
             to: try (0..<Int.random(in: 1...3, using: &generator)).map { _ in try mailbox(&generator) },
             bcc: try (0..<Int.random(in: 0...2, using: &generator)).map { _ in try mailbox(&generator) },
-            subject: Bool.random(using: &generator) ? String(String.UnicodeScalarView(Self.text(&generator, length: 30).unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F || $0 == "\t" })) : nil,
+            subject: Bool.random(using: &generator)
+                ? String(
+                    String.UnicodeScalarView(
+                        Self.text(&generator, length: 30).unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F || $0 == "\t" })) : nil,
             text: Self.text(&generator, length: 200),
             html: Bool.random(using: &generator) ? Self.text(&generator, length: 200) : nil,
             attachments: (0..<Int.random(in: 0...2, using: &generator)).map { index in

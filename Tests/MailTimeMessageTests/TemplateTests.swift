@@ -17,7 +17,9 @@ import Testing
 
     @Test func missingKeysAndMalformedPlaceholdersStay() {
         let text = "{{missing}} {{{missing}}} {{ name }} {{na me}} {{}} {name} {{name} {{{name}} {{"
-        #expect(Template(text).render(variables, escaping: .html) == "{{missing}} {{{missing}}} {{ name }} {{na me}} {{}} {name} {{name} {Tom &amp; &lt;Jerry&gt; {{")
+        #expect(
+            Template(text).render(variables, escaping: .html)
+                == "{{missing}} {{{missing}}} {{ name }} {{na me}} {{}} {name} {{name} {Tom &amp; &lt;Jerry&gt; {{")
     }
 
     @Test func withoutVariablesEveryPlaceholderStays() {

@@ -202,7 +202,10 @@ import Testing
     }
 
     @Test func encodedByteCountIsWhatIsWritten() {
-        for reply in [pong, BrokerReply.okLines([]), .okLines([ReplyLine("JOB a"), ReplyLine("JOB 3 {\"ü\":1}", payload: Array("abc".utf8))]), .error(ProtocolError(.notFound, "no such email"))] {
+        for reply in [
+            pong, BrokerReply.okLines([]), .okLines([ReplyLine("JOB a"), ReplyLine("JOB 3 {\"ü\":1}", payload: Array("abc".utf8))]),
+            .error(ProtocolError(.notFound, "no such email")),
+        ] {
             var buffer = ByteBuffer()
             reply.write(into: &buffer)
             #expect(reply.encodedByteCount == buffer.readableBytes)

@@ -7,7 +7,10 @@ import Testing
     @Test func onlyPingAuthAndQuitBeforeAuth() {
         var session = BrokerSessionStateMachine()
         #expect(session.received(request("PING")) == .reply(.ok("PONG")))
-        guard case .reply(let reply) = session.received(request("STATS")) else { Issue.record("no reply"); return }
+        guard case .reply(let reply) = session.received(request("STATS")) else {
+            Issue.record("no reply")
+            return
+        }
         #expect(reply.line.hasPrefix("ERR AUTH_REQUIRED"))
         #expect(session.received(request("AUTH tok")) == .verify(token: "tok"))
         #expect(session.tokenVerified(.producer) == .reply(.ok("producer")))
@@ -19,7 +22,10 @@ import Testing
         _ = session.received(request("AUTH t"))
         _ = session.tokenVerified(.worker)
         #expect(session.received(request("LEASE 1 60")) == .execute(.lease(maximum: 1, visibilitySeconds: 60), role: .worker))
-        guard case .reply(let reply) = session.received(request("STATS")) else { Issue.record("no reply"); return }
+        guard case .reply(let reply) = session.received(request("STATS")) else {
+            Issue.record("no reply")
+            return
+        }
         #expect(reply.line == "ERR FORBIDDEN the worker role may not use STATS")
     }
 
@@ -27,11 +33,17 @@ import Testing
         var session = BrokerSessionStateMachine()
         for _ in 0..<2 {
             _ = session.received(request("AUTH wrong"))
-            guard case .reply(let reply) = session.tokenVerified(nil) else { Issue.record("closed early"); return }
+            guard case .reply(let reply) = session.tokenVerified(nil) else {
+                Issue.record("closed early")
+                return
+            }
             #expect(reply.line.hasPrefix("ERR AUTH_FAILED"))
         }
         _ = session.received(request("AUTH wrong"))
-        guard case .delayReplyAndClose = session.tokenVerified(nil) else { Issue.record("not closed"); return }
+        guard case .delayReplyAndClose = session.tokenVerified(nil) else {
+            Issue.record("not closed")
+            return
+        }
         #expect(session.state == .closed)
         #expect(session.received(request("PING")) == .ignore)
     }
@@ -50,7 +62,10 @@ import Testing
         _ = session.received(request("AUTH t"))
         _ = session.tokenVerified(.admin)
         #expect(session.received(request("EVENTS")) == .startEvents)
-        guard case .reply(let reply) = session.received(request("STATS")) else { Issue.record("no reply"); return }
+        guard case .reply(let reply) = session.received(request("STATS")) else {
+            Issue.record("no reply")
+            return
+        }
         #expect(reply.line.hasPrefix("ERR EVENTS_ONLY"))
         #expect(session.received(request("QUIT")) == .replyAndClose(.ok("BYE")))
     }

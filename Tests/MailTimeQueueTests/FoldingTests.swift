@@ -68,7 +68,8 @@ import Testing
             #expect(leased.count == 1)
             #expect(leased[0].folded.count == 1)
             for job in [leased[0]] + leased[0].folded {
-                _ = try await queue.retryLater(job.job.id, token: job.token, error: DeliveryFailure(code: .smtpTemporary, text: "later"), delay: .zero)
+                _ = try await queue.retryLater(
+                    job.job.id, token: job.token, error: DeliveryFailure(code: .smtpTemporary, text: "later"), delay: .zero)
             }
             let again = try await queue.lease(maximum: 10, visibility: .seconds(30), owner: "s", folding: true)
             #expect(again.count == 1)

@@ -92,7 +92,10 @@ import Testing
     }
 
     @Test func acceptedRecipientStaysAcceptedAcrossAttempts() async throws {
-        try await withTestQueue({ $0.retryPolicy.minimumDelay = .zero; $0.retryPolicy.maximumDelay = .zero }) { queue, _ in
+        try await withTestQueue({
+            $0.retryPolicy.minimumDelay = .zero
+            $0.retryPolicy.maximumDelay = .zero
+        }) { queue, _ in
             let id = try await queue.enqueue([email()])[0].id
             let accepted = RecipientResult(address: "a@example.com", accepted: true, code: 250, reply: "ok")
             let deferred = RecipientResult(address: "b@example.com", accepted: false, code: 451, reply: "later")

@@ -3,9 +3,9 @@ import MailTimeMessage
 import NIOCore
 import Testing
 
-fileprivate extension SMTPClientStateMachine {
+extension SMTPClientStateMachine {
     /// Parses `wire` as one reply and feeds it in.
-    mutating func feed(_ wire: String) throws -> Action {
+    fileprivate mutating func feed(_ wire: String) throws -> Action {
         replyReceived(try SMTPClientStateMachineTests.reply(wire))
     }
 }
@@ -315,7 +315,9 @@ fileprivate extension SMTPClientStateMachine {
         Self.expectAwaited(machine, nil)
     }
 
-    @Test(arguments: ["454 4.7.0 TLS not available due to temporary reason\r\n", "501 5.5.4 Syntax error\r\n", "502 5.5.1 STARTTLS not implemented\r\n"])
+    @Test(arguments: [
+        "454 4.7.0 TLS not available due to temporary reason\r\n", "501 5.5.4 Syntax error\r\n", "502 5.5.1 STARTTLS not implemented\r\n",
+    ])
     func startTLSRefusedUnderIfOfferedContinuesInPlaintext(refusal: String) throws {
         var machine = Machine(configuration: Self.configuration(tls: .startTLSIfOffered))
         _ = try machine.feed(Self.greeting)
@@ -417,7 +419,8 @@ fileprivate extension SMTPClientStateMachine {
 
     // MARK: - AUTH
 
-    static let authEHLO = "250-smtp.example.com\r\n250-SIZE 35882577\r\n250-8BITMIME\r\n250-AUTH LOGIN PLAIN XOAUTH2\r\n250-ENHANCEDSTATUSCODES\r\n250 PIPELINING\r\n"
+    static let authEHLO =
+        "250-smtp.example.com\r\n250-SIZE 35882577\r\n250-8BITMIME\r\n250-AUTH LOGIN PLAIN XOAUTH2\r\n250-ENHANCEDSTATUSCODES\r\n250 PIPELINING\r\n"
 
     /// A machine that has sent EHLO over implicit TLS and will authenticate with `credentials`.
     static func authenticating(_ credentials: SMTPCredentials?, ehlo: String = SMTPClientStateMachineTests.authEHLO) throws -> (Machine, Action) {
@@ -451,7 +454,8 @@ fileprivate extension SMTPClientStateMachine {
         Self.expectAwaited(machine, .command)
         #expect(try machine.feed("334 UGFzc3dvcmQ6\r\n") == .write([.authenticationResponse("c2VjcmV0")]))
         Self.expectAwaited(machine, .command)
-        #expect(try machine.feed("235 2.7.0 Authentication successful\r\n") == .sessionReady(SMTPCapabilities(ehloReply: try Self.reply(Self.authEHLO))))
+        #expect(
+            try machine.feed("235 2.7.0 Authentication successful\r\n") == .sessionReady(SMTPCapabilities(ehloReply: try Self.reply(Self.authEHLO))))
         #expect(machine.isReady)
     }
 
@@ -574,7 +578,8 @@ fileprivate extension SMTPClientStateMachine {
     ])
     func automaticChoicePrefersPLAINThenLOGIN(ehlo: String, mechanism: String) throws {
         let (_, action) = try Self.authenticating(Self.credentials, ehlo: ehlo)
-        let expected: SMTPCommand = mechanism == "PLAIN"
+        let expected: SMTPCommand =
+            mechanism == "PLAIN"
             ? .authenticate(mechanism: "PLAIN", initialResponse: Self.plainResponse)
             : .authenticate(mechanism: "LOGIN", initialResponse: nil)
         #expect(action == .write([expected]))
@@ -684,7 +689,9 @@ fileprivate extension SMTPClientStateMachine {
 
     @Test func allRecipientsRefusedResetsAndSendsNoData() throws {
         var machine = try Self.ready()
-        #expect(machine.startTransaction(try Self.transaction(to: ["b@example.net", "c@example.net"])) == .write([.mail(from: "a@example.com", parameters: ["SIZE=18"])]))
+        #expect(
+            machine.startTransaction(try Self.transaction(to: ["b@example.net", "c@example.net"]))
+                == .write([.mail(from: "a@example.com", parameters: ["SIZE=18"])]))
         #expect(try machine.feed("250 2.1.0 Ok\r\n") == .write([Self.rcpt("b@example.net")]))
         let refusedB = try Self.reply("550 5.1.1 no such user\r\n")
         #expect(machine.replyReceived(refusedB) == .write([Self.rcpt("c@example.net")]))
@@ -705,7 +712,9 @@ fileprivate extension SMTPClientStateMachine {
 
     @Test func senderRefusedFailsTheTransactionWithoutRCPT() throws {
         var machine = try Self.ready()
-        #expect(machine.startTransaction(try Self.transaction(to: ["b@example.net", "c@example.net"])) == .write([.mail(from: "a@example.com", parameters: ["SIZE=18"])]))
+        #expect(
+            machine.startTransaction(try Self.transaction(to: ["b@example.net", "c@example.net"]))
+                == .write([.mail(from: "a@example.com", parameters: ["SIZE=18"])]))
         let refusal = try Self.reply("550 5.1.8 <a@example.com>: Sender address rejected: Domain not found\r\n")
         Self.expectTransactionFailed(machine.replyReceived(refusal), .senderRejected, .permanent, reply: refusal)
         #expect(machine.isReady)
@@ -741,7 +750,9 @@ fileprivate extension SMTPClientStateMachine {
     func finalReplyRefusal(wire: String, kind: SMTPError.Kind) throws {
         var machine = try Self.ready(ehlo: Self.pipeliningEHLO)
         let transaction = try Self.transaction(to: ["b@example.net"])
-        #expect(machine.startTransaction(transaction) == .write([.mail(from: "a@example.com", parameters: ["SIZE=18"]), Self.rcpt("b@example.net"), .data]))
+        #expect(
+            machine.startTransaction(transaction)
+                == .write([.mail(from: "a@example.com", parameters: ["SIZE=18"]), Self.rcpt("b@example.net"), .data]))
         #expect(try machine.feed("250 2.1.0 Ok\r\n") == .none)
         #expect(try machine.feed("250 2.1.5 Ok\r\n") == .none)
         #expect(try machine.feed("354 go ahead\r\n") == .writeData(transaction.data))
@@ -752,7 +763,9 @@ fileprivate extension SMTPClientStateMachine {
 
     @Test func pipeliningDisabledByConfiguration() throws {
         var machine = try Self.ready(Self.configuration(usesPipelining: false), ehlo: Self.pipeliningEHLO)
-        #expect(machine.startTransaction(try Self.transaction(to: ["b@example.net", "c@example.net"])) == .write([.mail(from: "a@example.com", parameters: ["SIZE=18"])]))
+        #expect(
+            machine.startTransaction(try Self.transaction(to: ["b@example.net", "c@example.net"]))
+                == .write([.mail(from: "a@example.com", parameters: ["SIZE=18"])]))
         #expect(try machine.feed("250 2.1.0 Ok\r\n") == .write([Self.rcpt("b@example.net")]))
     }
 
@@ -761,11 +774,13 @@ fileprivate extension SMTPClientStateMachine {
     @Test func pipelinedTransaction() throws {
         var machine = try Self.ready(ehlo: Self.pipeliningEHLO)
         let transaction = try Self.transaction(to: ["b@example.net", "c@example.net", "d@example.net"])
-        #expect(machine.startTransaction(transaction) == .write([
-            .mail(from: "a@example.com", parameters: ["SIZE=18"]),
-            Self.rcpt("b@example.net"), Self.rcpt("c@example.net"), Self.rcpt("d@example.net"),
-            .data,
-        ]))
+        #expect(
+            machine.startTransaction(transaction)
+                == .write([
+                    .mail(from: "a@example.com", parameters: ["SIZE=18"]),
+                    Self.rcpt("b@example.net"), Self.rcpt("c@example.net"), Self.rcpt("d@example.net"),
+                    .data,
+                ]))
         Self.expectAwaited(machine, .mail)
         #expect(try machine.feed("250 2.1.0 Ok\r\n") == .none)
         Self.expectAwaited(machine, .recipient)
@@ -795,9 +810,11 @@ fileprivate extension SMTPClientStateMachine {
 
     @Test func pipelinedSenderRefusedFailsOnlyAfterAllReplies() throws {
         var machine = try Self.ready(ehlo: Self.pipeliningEHLO)
-        #expect(machine.startTransaction(try Self.transaction(to: ["b@example.net", "c@example.net"])) == .write([
-            .mail(from: "a@example.com", parameters: ["SIZE=18"]), Self.rcpt("b@example.net"), Self.rcpt("c@example.net"), .data,
-        ]))
+        #expect(
+            machine.startTransaction(try Self.transaction(to: ["b@example.net", "c@example.net"]))
+                == .write([
+                    .mail(from: "a@example.com", parameters: ["SIZE=18"]), Self.rcpt("b@example.net"), Self.rcpt("c@example.net"), .data,
+                ]))
         let refusal = try Self.reply("553 5.1.8 <a@example.com>: Sender address rejected: Domain not found\r\n")
         #expect(machine.replyReceived(refusal) == .none)
         #expect(try machine.feed("503 5.5.1 Error: need MAIL command\r\n") == .none)
@@ -994,9 +1011,11 @@ fileprivate extension SMTPClientStateMachine {
         #expect(machine.isReady)
         Self.expectAwaited(machine, nil)
         // The connection is still good for the next message.
-        #expect(machine.startTransaction(try Self.transaction(to: ["b@example.net"])) == .write([
-            .mail(from: "a@example.com", parameters: ["SIZE=18"]), Self.rcpt("b@example.net"), .data,
-        ]))
+        #expect(
+            machine.startTransaction(try Self.transaction(to: ["b@example.net"]))
+                == .write([
+                    .mail(from: "a@example.com", parameters: ["SIZE=18"]), Self.rcpt("b@example.net"), .data,
+                ]))
     }
 
     @Test func messageOverTheAnnouncedSizeFailsWithNothingWritten() throws {
@@ -1009,9 +1028,11 @@ fileprivate extension SMTPClientStateMachine {
         #expect(machine.isReady)
         Self.expectAwaited(machine, nil)
         let justRight = String(repeating: "x", count: 98) + "\r\n"  // 100 octets
-        #expect(machine.startTransaction(try Self.transaction(to: ["b@example.net"], message: justRight)) == .write([
-            .mail(from: "a@example.com", parameters: ["SIZE=100"]), Self.rcpt("b@example.net"), .data,
-        ]))
+        #expect(
+            machine.startTransaction(try Self.transaction(to: ["b@example.net"], message: justRight))
+                == .write([
+                    .mail(from: "a@example.com", parameters: ["SIZE=100"]), Self.rcpt("b@example.net"), .data,
+                ]))
     }
 
     @Test func sizeIsMeasuredAsSent() throws {
@@ -1186,7 +1207,8 @@ fileprivate extension SMTPClientStateMachine {
         #expect(try machine.feed("250 2.0.0 Ok\r\n") == .livenessConfirmed)
         #expect(machine.isReady)
         // And the connection still carries messages.
-        #expect(machine.startTransaction(try Self.transaction(to: ["b@example.net"])) == .write([.mail(from: "a@example.com", parameters: ["SIZE=18"])]))
+        #expect(
+            machine.startTransaction(try Self.transaction(to: ["b@example.net"])) == .write([.mail(from: "a@example.com", parameters: ["SIZE=18"])]))
     }
 
     @Test(arguments: ["500 5.5.2 Error: command not recognized\r\n", "451 4.3.0 busy\r\n", "354 what\r\n"])
@@ -1258,9 +1280,11 @@ fileprivate extension SMTPClientStateMachine {
         for round in 0..<3 {
             let recipient = "r\(round)@example.net"
             let transaction = try Self.transaction(to: [recipient])
-            #expect(machine.startTransaction(transaction) == .write([
-                .mail(from: "a@example.com", parameters: ["SIZE=18"]), Self.rcpt(recipient), .data,
-            ]))
+            #expect(
+                machine.startTransaction(transaction)
+                    == .write([
+                        .mail(from: "a@example.com", parameters: ["SIZE=18"]), Self.rcpt(recipient), .data,
+                    ]))
             #expect(try machine.feed("250 2.1.0 Ok\r\n") == .none)
             #expect(try machine.feed("250 2.1.5 Ok\r\n") == .none)
             #expect(try machine.feed("354 go ahead\r\n") == .writeData(transaction.data))
@@ -1274,7 +1298,8 @@ fileprivate extension SMTPClientStateMachine {
         var machine = try Self.ready()
         // MAIL refused.
         _ = machine.startTransaction(try Self.transaction(to: ["b@example.net"]))
-        Self.expectTransactionFailed(try machine.feed("550 5.7.1 not you\r\n"), .senderRejected, .provider, reply: try Self.reply("550 5.7.1 not you\r\n"))
+        Self.expectTransactionFailed(
+            try machine.feed("550 5.7.1 not you\r\n"), .senderRejected, .provider, reply: try Self.reply("550 5.7.1 not you\r\n"))
         // DATA refused, RSET.
         _ = machine.startTransaction(try Self.transaction(to: ["b@example.net"]))
         _ = try machine.feed("250 ok\r\n")

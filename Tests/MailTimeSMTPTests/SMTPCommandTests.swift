@@ -20,7 +20,10 @@ import Testing
         (.authenticationResponse(""), "\r\n"),
         (.mail(from: "a@example.com", parameters: []), "MAIL FROM:<a@example.com>\r\n"),
         (.mail(from: "", parameters: []), "MAIL FROM:<>\r\n"),
-        (.mail(from: "a@example.com", parameters: ["SIZE=18", "BODY=8BITMIME", "SMTPUTF8"]), "MAIL FROM:<a@example.com> SIZE=18 BODY=8BITMIME SMTPUTF8\r\n"),
+        (
+            .mail(from: "a@example.com", parameters: ["SIZE=18", "BODY=8BITMIME", "SMTPUTF8"]),
+            "MAIL FROM:<a@example.com> SIZE=18 BODY=8BITMIME SMTPUTF8\r\n"
+        ),
         (.mail(from: "", parameters: ["SIZE=0"]), "MAIL FROM:<> SIZE=0\r\n"),
         (.recipient(to: "b@example.net", parameters: []), "RCPT TO:<b@example.net>\r\n"),
         (.recipient(to: "b@example.net", parameters: ["NOTIFY=NEVER"]), "RCPT TO:<b@example.net> NOTIFY=NEVER\r\n"),

@@ -90,12 +90,14 @@ import Testing
         // Without the parser: a reply built by hand.
         #expect(SMTPError.Kind(reply: SMTPReply(code: 550, lines: ["no"])) == .permanent)
         #expect(SMTPError.Kind(reply: SMTPReply(code: 451, lines: ["later"])) == .temporary)
-        #expect(SMTPError.Kind(
-            reply: SMTPReply(code: 550, enhancedStatusCode: EnhancedStatusCode(statusClass: 5, subject: 7, detail: 1), lines: ["policy"])
-        ) == .provider)
-        #expect(SMTPError.Kind(
-            reply: SMTPReply(code: 451, enhancedStatusCode: EnhancedStatusCode(statusClass: 4, subject: 4, detail: 1), lines: ["later"])
-        ) == .temporary)
+        #expect(
+            SMTPError.Kind(
+                reply: SMTPReply(code: 550, enhancedStatusCode: EnhancedStatusCode(statusClass: 5, subject: 7, detail: 1), lines: ["policy"])
+            ) == .provider)
+        #expect(
+            SMTPError.Kind(
+                reply: SMTPReply(code: 451, enhancedStatusCode: EnhancedStatusCode(statusClass: 4, subject: 4, detail: 1), lines: ["later"])
+            ) == .temporary)
     }
 
     @Test func errorFromAReplyTakesItsKindAndKeepsTheReply() throws {

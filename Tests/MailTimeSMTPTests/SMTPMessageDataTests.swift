@@ -86,7 +86,10 @@ import Testing
 
     @Test func eightBitAndNULBytesPassThrough() {
         let message: [UInt8] = [0x00, 0xFF, 0x80, Self.cr, Self.lf, Self.dot, 0xC3, 0xA9, Self.cr, Self.lf]
-        #expect(Self.bytes(SMTPMessageData(message)) == [0x00, 0xFF, 0x80, Self.cr, Self.lf, Self.dot, Self.dot, 0xC3, 0xA9, Self.cr, Self.lf, Self.dot, Self.cr, Self.lf])
+        #expect(
+            Self.bytes(SMTPMessageData(message)) == [
+                0x00, 0xFF, 0x80, Self.cr, Self.lf, Self.dot, Self.dot, 0xC3, 0xA9, Self.cr, Self.lf, Self.dot, Self.cr, Self.lf,
+            ])
     }
 
     @Test func largeMessageOfManyDotLines() {

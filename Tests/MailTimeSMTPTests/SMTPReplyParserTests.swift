@@ -43,9 +43,10 @@ import Testing
     @Test func multilineReply() throws {
         let wire = "250-mx.example.net Hello client [192.0.2.1]\r\n250-SIZE 10240000\r\n250-PIPELINING\r\n250 STARTTLS\r\n"
         let replies = try Self.parse(wire)
-        #expect(replies == [
-            SMTPReply(code: 250, lines: ["mx.example.net Hello client [192.0.2.1]", "SIZE 10240000", "PIPELINING", "STARTTLS"]),
-        ])
+        #expect(
+            replies == [
+                SMTPReply(code: 250, lines: ["mx.example.net Hello client [192.0.2.1]", "SIZE 10240000", "PIPELINING", "STARTTLS"])
+            ])
         #expect(replies.first?.text == "mx.example.net Hello client [192.0.2.1] SIZE 10240000 PIPELINING STARTTLS")
     }
 
@@ -145,10 +146,11 @@ import Testing
 
     @Test func lineFeedOnlyLineEndings() throws {
         let replies = try Self.parse("220 mx.example.net\n250-mx.example.net\n250 PIPELINING\n")
-        #expect(replies == [
-            SMTPReply(code: 220, lines: ["mx.example.net"]),
-            SMTPReply(code: 250, lines: ["mx.example.net", "PIPELINING"]),
-        ])
+        #expect(
+            replies == [
+                SMTPReply(code: 220, lines: ["mx.example.net"]),
+                SMTPReply(code: 250, lines: ["mx.example.net", "PIPELINING"]),
+            ])
     }
 
     @Test func mixedLineEndingsInOneReply() throws {
@@ -175,25 +177,41 @@ import Testing
                 + "550-5.7.1 to send email directly to our servers. Please use\r\n"
                 + "550 5.7.1 the SMTP relay at your service provider instead.\r\n"
         )
-        #expect(replies == [
-            SMTPReply(
-                code: 550, enhancedStatusCode: Self.status(5, 7, 1),
-                lines: [
-                    "[192.0.2.1] The IP you're using to send mail is not authorized",
-                    "to send email directly to our servers. Please use",
-                    "the SMTP relay at your service provider instead.",
-                ]
-            ),
-        ])
-        #expect(replies.first?.description == "550 5.7.1 [192.0.2.1] The IP you're using to send mail is not authorized to send email directly to our servers. Please use the SMTP relay at your service provider instead.")
+        #expect(
+            replies == [
+                SMTPReply(
+                    code: 550, enhancedStatusCode: Self.status(5, 7, 1),
+                    lines: [
+                        "[192.0.2.1] The IP you're using to send mail is not authorized",
+                        "to send email directly to our servers. Please use",
+                        "the SMTP relay at your service provider instead.",
+                    ]
+                )
+            ])
+        #expect(
+            replies.first?.description
+                == "550 5.7.1 [192.0.2.1] The IP you're using to send mail is not authorized to send email directly to our servers. Please use the SMTP relay at your service provider instead."
+        )
     }
 
     @Test(arguments: [
         ("250 2.1.5 Ok\r\n", SMTPReply(code: 250, enhancedStatusCode: SMTPReplyParserTests.status(2, 1, 5), lines: ["Ok"])),
-        ("451 4.7.1 Please try again later\r\n", SMTPReply(code: 451, enhancedStatusCode: SMTPReplyParserTests.status(4, 7, 1), lines: ["Please try again later"])),
-        ("535 5.7.8 Authentication credentials invalid\r\n", SMTPReply(code: 535, enhancedStatusCode: SMTPReplyParserTests.status(5, 7, 8), lines: ["Authentication credentials invalid"])),
-        ("538 5.7.11 Encryption required\r\n", SMTPReply(code: 538, enhancedStatusCode: SMTPReplyParserTests.status(5, 7, 11), lines: ["Encryption required"])),
-        ("554 5.3.104 odd but three digits\r\n", SMTPReply(code: 554, enhancedStatusCode: SMTPReplyParserTests.status(5, 3, 104), lines: ["odd but three digits"])),
+        (
+            "451 4.7.1 Please try again later\r\n",
+            SMTPReply(code: 451, enhancedStatusCode: SMTPReplyParserTests.status(4, 7, 1), lines: ["Please try again later"])
+        ),
+        (
+            "535 5.7.8 Authentication credentials invalid\r\n",
+            SMTPReply(code: 535, enhancedStatusCode: SMTPReplyParserTests.status(5, 7, 8), lines: ["Authentication credentials invalid"])
+        ),
+        (
+            "538 5.7.11 Encryption required\r\n",
+            SMTPReply(code: 538, enhancedStatusCode: SMTPReplyParserTests.status(5, 7, 11), lines: ["Encryption required"])
+        ),
+        (
+            "554 5.3.104 odd but three digits\r\n",
+            SMTPReply(code: 554, enhancedStatusCode: SMTPReplyParserTests.status(5, 3, 104), lines: ["odd but three digits"])
+        ),
         ("250 2.0.0\r\n", SMTPReply(code: 250, enhancedStatusCode: SMTPReplyParserTests.status(2, 0, 0), lines: [""])),
         ("250 2.0.0   spaced\r\n", SMTPReply(code: 250, enhancedStatusCode: SMTPReplyParserTests.status(2, 0, 0), lines: ["spaced"])),
     ])
