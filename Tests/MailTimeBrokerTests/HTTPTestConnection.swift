@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 
-/// A plain HTTP/1.x connection to 127.0.0.1 over a blocking socket (reads time out after 5 s):
+/// A plain HTTP/1.x connection to 127.0.0.1 over a blocking socket (reads time out after 20 s: the event loops the tests share can be busy for seconds):
 /// requests are written as given, responses read by their `Content-Length`. Use it inside
 /// ``onOwnThread(_:)``, so the blocking calls stay off the tasks' shared threads.
 final class HTTPTestConnection {
@@ -25,7 +25,7 @@ final class HTTPTestConnection {
     init(port: Int) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))", code: errno) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
