@@ -31,15 +31,7 @@ extension Email {
     /// Decodes and checks an email from its JSON form in place (a `ByteBuffer`'s readable bytes, say),
     /// as ``init(json:limits:)`` does.
     public init(json bytes: UnsafeRawBufferPointer, limits: Limits = Limits()) throws(EmailValidationError) {
-        let document: JSONValue
-        do throws(JSONParser.SyntaxError) {
-            document = try JSONParser.parse(bytes)
-        } catch {
-            throw EmailValidationError(.invalidJSON, "the email is not valid JSON: \(error)")
-        }
-        guard case .object(let members) = document else {
-            throw EmailValidationError(.invalidField, "the email must be a JSON object, not \(document.typeName)")
-        }
+        let members = try Self.members(ofJSONObject: bytes)
         var size = ContentSize(limit: limits.maximumSize)
         self.init()
         var seen: UInt32 = 0
@@ -297,5 +289,22 @@ extension Email {
             }
             return Attachment(filename: filename, content: content, contentType: contentType, contentID: contentID)
         }
+    }
+}
+
+extension Email {
+    /// The members of the JSON object in `bytes`; refused with `INVALID_JSON` when the bytes are not JSON,
+    /// and `INVALID_FIELD` when the document is not an object.
+    static func members(ofJSONObject bytes: UnsafeRawBufferPointer) throws(EmailValidationError) -> [JSONValue.Member] {
+        let document: JSONValue
+        do throws(JSONParser.SyntaxError) {
+            document = try JSONParser.parse(bytes)
+        } catch {
+            throw EmailValidationError(.invalidJSON, "the email is not valid JSON: \(error)")
+        }
+        guard case .object(let members) = document else {
+            throw EmailValidationError(.invalidField, "the email must be a JSON object, not \(document.typeName)")
+        }
+        return members
     }
 }

@@ -7,14 +7,8 @@ extension Email {
     ///
     /// - Throws: ``EmailValidationError`` when the bytes are not JSON or a field has the wrong type.
     public init(storedJSON bytes: [UInt8]) throws(EmailValidationError) {
-        let document: JSONValue
-        do throws(JSONParser.SyntaxError) {
-            document = try JSONParser.parse(bytes)
-        } catch {
-            throw EmailValidationError(.invalidJSON, "the email is not valid JSON: \(error)")
-        }
-        guard case .object(let members) = document else {
-            throw EmailValidationError(.invalidField, "the email must be a JSON object, not \(document.typeName)")
+        let members = try bytes.withUnsafeBufferPointer { buffer throws(EmailValidationError) in
+            try Self.members(ofJSONObject: UnsafeRawBufferPointer(buffer))
         }
         self.init()
         for member in members where member.value != .null {
