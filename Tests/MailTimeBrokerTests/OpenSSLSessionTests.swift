@@ -136,7 +136,7 @@ struct OpenSSLSessionTests {
             _ = await client.line()
             client.type(String(repeating: "A", count: 300))
             #expect(await client.line()?.hasPrefix("ERR LINE_TOO_LONG ") == true)
-            #expect(await client.closes(within: .seconds(5)))
+            #expect(await client.closes(within: .seconds(20)))
         }
     }
 
