@@ -61,7 +61,7 @@ struct BrokerLimitsTests {
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
-            process.waitUntilExit()
+            await process.exited()
             let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             #expect(!text.contains("O   K"), "a plaintext client got a protocol reply: \(text)")
         }

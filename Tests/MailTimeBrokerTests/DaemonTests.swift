@@ -86,10 +86,7 @@ struct DaemonTests {
         restarted.arguments = ["--listen-port", "\(port)", "--senders", "0"]
         restarted.standardError = FileHandle.nullDevice
         try restarted.run()
-        defer {
-            kill(restarted.processIdentifier, SIGTERM)
-            restarted.waitUntilExit()
-        }
+        defer { kill(restarted.processIdentifier, SIGTERM) }
         var status: String?
         for _ in 0..<50 where status == nil {
             try await Task.sleep(for: .milliseconds(100))
@@ -152,7 +149,7 @@ struct DaemonTests {
         for _ in 0..<150 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
         #expect(!process.isRunning)
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        await process.exited()
         #expect(process.terminationStatus == 0)
         return String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }

@@ -66,7 +66,7 @@ import Testing
         // Let it open the store and write for a random while, then kill it mid-flight.
         try await Task.sleep(for: .milliseconds(Int.random(in: 150...600)))
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exited()
         #expect(process.terminationReason == .uncaughtSignal, "the writer stopped by itself: \(process.terminationStatus)")
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         return String(decoding: data, as: UTF8.self)
