@@ -15,6 +15,8 @@
 # One line per run:
 #   build=<before|after> attack=<a|b> rss_anon_before_kb=… rss_anon_peak_kb=… growth_mb=…
 #     round_trips=… p50_ms=… p99_ms=… attacker_requests_handled=…
+# With a before build, the last two lines compare the growth of the two builds:
+#   ratio=<after ÷ before> ours=<MB> peer=<MB> metric=pipelining-<a|b>-rss-growth-after-vs-before
 # The target: growth under 16 MB and p99 under 20 ms, after. Settings: SECONDS_PER_ATTACK (10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +29,7 @@ fi
 builds=("after=$(realpath "$after")")
 [ $# -ge 1 ] && builds=("before=$(realpath "$1")" "${builds[@]}")
 duration=${SECONDS_PER_ATTACK:-10}
+declare -A growth
 
 work=$(mktemp -d "$PWD/.build-pipelining-bench.XXXXXX")
 broker_pid=""
@@ -139,5 +142,14 @@ for build in "${builds[@]}"; do
     kill "$broker_pid"; wait "$broker_pid" 2>/dev/null || true; broker_pid=""
     rm -rf "$data"
     echo "build=$name attack=$attack $result"
+    growth[$name-$attack]=$(echo "$result" | grep -o 'growth_mb=[0-9.]*' | cut -d= -f2)
   done
 done
+
+# Last lines, with a before build: the after build's growth against the before build's, per attack.
+if [ -n "${growth[before-a]:-}" ]; then
+  for attack in a b; do
+    python3 -c "import sys; a, b = (max(float(v), 0.1) for v in sys.argv[1:3]); print(f'ratio={a / b:.2f} ours={a}MB peer={b}MB metric=pipelining-{sys.argv[3]}-rss-growth-after-vs-before')" \
+      "${growth[after-$attack]}" "${growth[before-$attack]}" "$attack"
+  done
+fi
