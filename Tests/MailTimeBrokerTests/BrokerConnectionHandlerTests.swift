@@ -83,12 +83,7 @@ import Testing
             let readsBefore = connection.reads
             // Three PINGs in one read, and the client reads nothing: two are answered, their
             // replies stay unwritten, and the third waits unhandled.
-            try await connection.onEventLoop { channel in
-                gate.close()
-                channel.pipeline.fireChannelRead(ByteBuffer(string: "PING\r\nPING\r\nPING\r\n"))
-                channel.pipeline.read()
-            }
-            await connection.channel.testingEventLoop.run()
+            try await connection.sendWithoutReadingReplies("PING\r\nPING\r\nPING\r\n")
             #expect(connection.reads == readsBefore)
             #expect(try await connection.unreadOutput() == "")
             try await connection.onEventLoop { channel in channel.pipeline.read() }
@@ -106,12 +101,7 @@ import Testing
             try await Self.authenticate(connection)
             let gate = connection.writeGate
             let readsBefore = connection.reads
-            try await connection.onEventLoop { channel in
-                gate.close()
-                channel.pipeline.fireChannelRead(ByteBuffer(string: "PING\r\nPING\r\nPING\r\nPING\r\n"))
-                channel.pipeline.read()
-            }
-            await connection.channel.testingEventLoop.run()
+            try await connection.sendWithoutReadingReplies("PING\r\nPING\r\nPING\r\nPING\r\n")
             #expect(connection.reads == readsBefore)
             try await connection.onEventLoop { _ in gate.open() }
             #expect(try await connection.lines(4) == Array(repeating: "OK PONG", count: 4))
@@ -126,12 +116,7 @@ import Testing
             let gate = connection.writeGate
             let budget = connection.budget
             let readsBefore = connection.reads
-            try await connection.onEventLoop { channel in
-                gate.close()
-                channel.pipeline.fireChannelRead(ByteBuffer(string: "PING\r\n"))
-                channel.pipeline.read()
-            }
-            await connection.channel.testingEventLoop.run()
+            try await connection.sendWithoutReadingReplies("PING\r\n")
             #expect(connection.reads == readsBefore + 1)
             #expect(budget.total == 9)
             // Other connections' replies take the total over the budget.

@@ -104,6 +104,18 @@ final class ConnectionFixture {
         return try await channel.testingEventLoop.executeInContext { try body(channel) }
     }
 
+    /// A client that stops reading its replies, then sends `requests` in one read and asks for the next:
+    /// the write gate is closed, so every reply stays unwritten. Returns once the loop has settled.
+    func sendWithoutReadingReplies(_ requests: String) async throws {
+        let gate = writeGate
+        try await onEventLoop { channel in
+            gate.close()
+            channel.pipeline.fireChannelRead(ByteBuffer(string: requests))
+            channel.pipeline.read()
+        }
+        await channel.testingEventLoop.run()
+    }
+
     /// How many times the connection asked the channel to read.
     var reads: Int { readLog.reads }
 
