@@ -47,7 +47,7 @@ extension Email {
             }
             seen |= 1 << index
             if member.value == .null { continue }
-            try decodeField(member.key, member.value, size: &size)
+            try decodeField(member.key, member.value, limits: limits, size: &size)
         }
 
         if text == nil && html == nil {
@@ -65,23 +65,29 @@ extension Email {
         }
     }
 
-    private mutating func decodeField(_ field: String, _ value: JSONValue, size: inout ContentSize)
+    private mutating func decodeField(_ field: String, _ value: JSONValue, limits: Limits, size: inout ContentSize)
         throws(EmailValidationError)
     {
         switch field {
         case "message_id": messageID = try Self.decodeMessageID(value)
         case "from":
-            let from = try Self.decodeAddresses(value, field: field)
-            guard from.count == 1 else {
+            if case .array(let elements) = value, elements.count != 1 {
                 throw EmailValidationError(.invalidField, "from: must be exactly one address")
             }
-            self.from = from[0]
-        case "to": to = try Self.decodeAddresses(value, field: field)
-        case "cc": cc = try Self.decodeAddresses(value, field: field)
-        case "bcc": bcc = try Self.decodeAddresses(value, field: field)
-        case "reply_to": replyTo = try Self.decodeAddresses(value, field: field)
+            self.from = try Self.decodeAddresses(value, field: field, maximum: 1)[0]
+        case "to", "cc", "bcc":
+            // Each list alone within the limit, so that a huge one is refused before its addresses are parsed.
+            let addresses = try Self.decodeAddresses(value, field: field, maximum: limits.maximumRecipients, code: .tooManyRecipients)
+            switch field {
+            case "to": to = addresses
+            case "cc": cc = addresses
+            default: bcc = addresses
+            }
+        case "reply_to":
+            replyTo = try Self.decodeAddresses(value, field: field, maximum: limits.maximumReplyTo, code: .invalidField)
         case "subject":
             let subject = try Self.decodeString(value, field: field)
+            try Self.checkLength(subject, field: field, maximum: limits.maximumSubjectLength)
             try Self.checkHeaderText(subject, field: field, code: .invalidField)
             try size.add(subject.utf8.count, field: field)
             self.subject = subject
@@ -92,10 +98,12 @@ extension Email {
             html = try Self.decodeString(value, field: field)
             try size.add(html!.utf8.count, field: field)
         case "template":
-            template = try Self.decodeString(value, field: field)
-            try size.add(template!.utf8.count, field: field)
-        case "headers": headers = try Self.decodeHeaders(value, size: &size)
-        case "attachments": attachments = try Self.decodeAttachments(value, size: &size)
+            let template = try Self.decodeString(value, field: field)
+            try Self.checkLength(template, field: field, maximum: limits.maximumTemplateLength)
+            try size.add(template.utf8.count, field: field)
+            self.template = template
+        case "headers": headers = try Self.decodeHeaders(value, limits: limits, size: &size)
+        case "attachments": attachments = try Self.decodeAttachments(value, limits: limits, size: &size)
         case "send_at": sendAt = try Self.decodeSendAt(value)
         case "idempotency_key":
             let key = try Self.decodeString(value, field: field)
@@ -110,9 +118,10 @@ extension Email {
                 throw EmailValidationError(.invalidField, "priority: must be an integer from 0 to 255")
             }
             priority = UInt8(number)
-        case "variables": variables = try Self.decodeVariables(value, size: &size)
+        case "variables": variables = try Self.decodeVariables(value, limits: limits, size: &size)
         case "tags":
-            tags = try Self.decodeArray(value, field: field) { element, elementField throws(EmailValidationError) in
+            tags = try Self.decodeArray(value, field: field, maximum: (limits.maximumTags, "tags")) {
+                element, elementField throws(EmailValidationError) in
                 let tag = try Self.decodeString(element, field: elementField)
                 guard (1...255).contains(tag.utf8.count), !Self.hasControlCharacter(tag) else {
                     throw EmailValidationError(
@@ -140,14 +149,19 @@ extension Email {
         return string
     }
 
+    /// The array's elements decoded in order; refused before any is decoded when there are more than
+    /// `maximum.count` of them (`maximum.noun` names them in the sentence).
     private static func decodeArray<Element>(
         _ value: JSONValue,
         field: String,
+        maximum: (count: Int, noun: String),
+        code: EmailValidationError.Code = .invalidField,
         _ decodeElement: (JSONValue, String) throws(EmailValidationError) -> Element
     ) throws(EmailValidationError) -> [Element] {
         guard case .array(let elements) = value else {
             throw EmailValidationError(.invalidField, "\(field): must be an array, not \(value.typeName)")
         }
+        try checkCount(elements.count, field: field, maximum: maximum.count, noun: maximum.noun, code: code)
         var result: [Element] = []
         result.reserveCapacity(elements.count)
         for (index, element) in elements.enumerated() {
@@ -156,11 +170,16 @@ extension Email {
         return result
     }
 
-    private static func decodeObject(_ value: JSONValue, field: String) throws(EmailValidationError)
-        -> [JSONValue.Member]
+    /// The object's members, each key once; refused before they are looked at when there are more than
+    /// `maximum.count` of them.
+    private static func decodeObject(_ value: JSONValue, field: String, maximum: (count: Int, noun: String)? = nil)
+        throws(EmailValidationError) -> [JSONValue.Member]
     {
         guard case .object(let members) = value else {
             throw EmailValidationError(.invalidField, "\(field): must be an object, not \(value.typeName)")
+        }
+        if let maximum {
+            try checkCount(members.count, field: field, maximum: maximum.count, noun: maximum.noun, code: .invalidField)
         }
         var seen = Set<String>()
         for member in members where !seen.insert(member.key).inserted {
@@ -169,11 +188,30 @@ extension Email {
         return members
     }
 
+    /// Refuses a list of more than `maximum` elements: `tags: at most 50 tags, got 51`.
+    private static func checkCount(_ count: Int, field: String, maximum: Int, noun: String, code: EmailValidationError.Code)
+        throws(EmailValidationError)
+    {
+        guard count <= maximum else {
+            throw EmailValidationError(code, "\(field): at most \(maximum) \(noun), got \(count)")
+        }
+    }
+
+    /// Refuses a string of more than `maximum` UTF-8 bytes: `subject: at most 4096 bytes, got 5000`.
+    private static func checkLength(
+        _ string: String, field: String, maximum: Int, code: EmailValidationError.Code = .invalidField
+    ) throws(EmailValidationError) {
+        let length = string.utf8.count
+        guard length <= maximum else {
+            throw EmailValidationError(code, "\(field): at most \(maximum) bytes, got \(length)")
+        }
+    }
+
     // MARK: Fields
 
-    private static func decodeAddresses(_ value: JSONValue, field: String) throws(EmailValidationError)
-        -> [EmailAddress]
-    {
+    private static func decodeAddresses(
+        _ value: JSONValue, field: String, maximum: Int, code: EmailValidationError.Code = .invalidField
+    ) throws(EmailValidationError) -> [EmailAddress] {
         if case .string(let string) = value {
             return [try EmailAddress(parsing: string, field: field)]
         }
@@ -182,7 +220,8 @@ extension Email {
                 .invalidField, "\(field): must be an address string or an array of them, not \(value.typeName)"
             )
         }
-        return try decodeArray(value, field: field) { element, elementField throws(EmailValidationError) in
+        return try decodeArray(value, field: field, maximum: (maximum, "addresses"), code: code) {
+            element, elementField throws(EmailValidationError) in
             try EmailAddress(parsing: try decodeString(element, field: elementField), field: elementField)
         }
     }
@@ -193,32 +232,42 @@ extension Email {
         return id
     }
 
-    private static func decodeHeaders(_ value: JSONValue, size: inout ContentSize) throws(EmailValidationError)
-        -> [Header]
+    private static func decodeHeaders(_ value: JSONValue, limits: Limits, size: inout ContentSize)
+        throws(EmailValidationError) -> [Header]
     {
         var headers: [Header] = []
-        for member in try decodeObject(value, field: "headers") {
+        for member in try decodeObject(value, field: "headers", maximum: (limits.maximumHeaders, "headers")) {
             let field = "headers.\(member.key)"
             let header = Header(name: member.key, value: try decodeString(member.value, field: field))
             try checkHeader(header)
+            try checkLength(header.value, field: field, maximum: limits.maximumHeaderValueLength, code: .invalidHeader)
             try size.add(header.name.utf8.count + header.value.utf8.count, field: field)
             headers.append(header)
         }
         return headers
     }
 
-    private static func decodeVariables(_ value: JSONValue, size: inout ContentSize) throws(EmailValidationError)
-        -> [String: String]
+    private static func decodeVariables(_ value: JSONValue, limits: Limits, size: inout ContentSize)
+        throws(EmailValidationError) -> [String: String]
     {
+        let members = try decodeObject(value, field: "variables", maximum: (limits.maximumVariables, "variables"))
         var variables: [String: String] = [:]
-        for member in try decodeObject(value, field: "variables") {
-            let field = "variables.\(member.key)"
+        variables.reserveCapacity(members.count)
+        for member in members {
+            let field = "variables.\(EmailValidationError.quoted(member.key, limit: 40).dropFirst().dropLast())"
             guard Template.isKey(member.key.utf8) else {
                 throw EmailValidationError(
                     .invalidField, "\(field): a variable name is made of A-Z, a-z, 0-9, \"_\" and \"-\""
                 )
             }
+            guard member.key.utf8.count <= limits.maximumVariableNameLength else {
+                throw EmailValidationError(
+                    .invalidField,
+                    "\(field): a variable name has at most \(limits.maximumVariableNameLength) bytes, got \(member.key.utf8.count)"
+                )
+            }
             let variable = try decodeString(member.value, field: field)
+            try checkLength(variable, field: field, maximum: limits.maximumVariableValueLength)
             try size.add(member.key.utf8.count + variable.utf8.count, field: field)
             variables[member.key] = variable
         }
@@ -242,10 +291,11 @@ extension Email {
         return milliseconds
     }
 
-    private static func decodeAttachments(_ value: JSONValue, size: inout ContentSize)
+    private static func decodeAttachments(_ value: JSONValue, limits: Limits, size: inout ContentSize)
         throws(EmailValidationError) -> [Attachment]
     {
-        try decodeArray(value, field: "attachments") { element, field throws(EmailValidationError) in
+        try decodeArray(value, field: "attachments", maximum: (limits.maximumAttachments, "attachments")) {
+            element, field throws(EmailValidationError) in
             var filename: String?
             var content: [UInt8]?
             var contentType = Attachment.defaultContentType

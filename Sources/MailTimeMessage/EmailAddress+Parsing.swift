@@ -35,11 +35,11 @@ extension EmailAddress {
     init(trusting string: String) {
         let trimmed = Self.trimmingSpaces(string)
         guard trimmed.hasSuffix(">"), let open = Self.angleBracketStart(trimmed) else {
-            address = trimmed
+            address = Self.storedAddress(trimmed)
             displayName = nil
             return
         }
-        address = String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)])
+        address = Self.storedAddress(String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]))
         let phrase = Self.trimmingSpaces(trimmed[..<open])
         let name = Self.trimmingSpaces(Self.unquoted(phrase) ?? phrase)
         displayName = name.isEmpty ? nil : name
@@ -119,16 +119,40 @@ extension EmailAddress {
         }
     }
 
-    static func checkAddress(_ address: String, field: String) throws(EmailValidationError) {
+    /// `address` checked, with its domain as A-labels when it has non-ASCII characters (see ``IDNA``).
+    static func checkedAddress(_ address: String, field: String) throws(EmailValidationError) -> String {
         if address.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A }) {
             throw EmailValidationError(
                 .headerInjection,
                 "\(field): \(EmailValidationError.quoted(address)) contains a line break (header injection)"
             )
         }
-        if let reason = syntaxProblem(address) {
+        var checked = address
+        // By scalars: a combining mark after "@" makes one Character of the two.
+        let scalars = address.unicodeScalars
+        if let at = scalars.lastIndex(of: "@") {
+            let domain = Substring(scalars[scalars.index(after: at)...])
+            if IDNA.needsProcessing(domain) {
+                switch IDNA.asciiDomain(domain) {
+                case .success(let ascii): checked = String(scalars[..<at]) + "@" + ascii
+                case .failure(let problem): throw invalid(address, field: field, problem.reason)
+                }
+            }
+        }
+        if let reason = syntaxProblem(checked) {
             throw invalid(address, field: field, reason)
         }
+        return checked
+    }
+
+    /// The address of a mailbox stored before domains were kept as A-labels, with its domain converted;
+    /// unchanged when it needs no conversion or cannot have one.
+    private static func storedAddress(_ address: String) -> String {
+        let scalars = address.unicodeScalars
+        guard let at = scalars.lastIndex(of: "@"), !scalars[scalars.index(after: at)...].allSatisfy(\.isASCII),
+            case .success(let domain) = IDNA.asciiDomain(Substring(scalars[scalars.index(after: at)...]))
+        else { return address }
+        return String(scalars[..<at]) + "@" + domain
     }
 
     private static func invalid(_ value: String, field: String, _ reason: String) -> EmailValidationError {
@@ -138,10 +162,11 @@ extension EmailAddress {
         )
     }
 
-    /// What is wrong with `address` as an RFC 5321 mailbox (with RFC 6531 UTF-8), or nil when it is valid.
+    /// What is wrong with `address` as an RFC 5321 mailbox (with RFC 6531 UTF-8 in the local part; the
+    /// domain is ASCII by now, A-labels included), or nil when it is valid.
     ///
-    /// Works on UTF-8 bytes: any non-ASCII byte belongs to a character that RFC 6531 allows, except the
-    /// C1 controls (U+0080 to U+009F), which are refused.
+    /// Works on UTF-8 bytes: any non-ASCII byte of the local part belongs to a character that RFC 6531
+    /// allows, except the C1 controls (U+0080 to U+009F), which are refused.
     static func syntaxProblem(_ address: String) -> String? {
         let bytes = Array(address.utf8)
         if bytes.isEmpty { return "it is empty" }
@@ -244,19 +269,19 @@ extension EmailAddress {
             if label.first == UInt8(ascii: "-") || label.last == UInt8(ascii: "-") {
                 return "a domain label starts or ends with a hyphen"
             }
-            for byte in label {
-                let allowed =
-                    (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-                    || (0x30...0x39).contains(byte) || byte == 0x2D || byte >= 0x80
-                if !allowed {
-                    return "the domain has \(EmailValidationError.quoted(String(Unicode.Scalar(byte)))), which no host name can hold"
-                }
+            if let byte = label.first(where: { !isLetterDigitHyphen($0) }) {
+                return "the domain has \(EmailValidationError.quoted(String(Unicode.Scalar(byte)))), which no host name can hold"
             }
         }
         if labelCount > 1, lastLabel.allSatisfy({ (0x30...0x39).contains($0) }) {
             return "the domain ends with a numeric label; write an IP address as [192.0.2.1]"
         }
         return nil
+    }
+
+    /// An ASCII letter, digit or hyphen: what a host name's labels are made of.
+    static func isLetterDigitHyphen(_ byte: UInt8) -> Bool {
+        (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte) || byte == 0x2D
     }
 
     private static func isIPv4(_ literal: String) -> Bool {

@@ -4,7 +4,8 @@
 public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     /// The name shown with the address, if any, without quotes.
     public let displayName: String?
-    /// The address, `local-part@domain`, exactly as given.
+    /// The address, `local-part@domain`: the local part exactly as given, the domain as given when it is
+    /// ASCII and with A-labels (`xn--…`, RFC 5891) when it was given with non-ASCII characters.
     public let address: String
 
     /// Parses `addr@example.com`, `<addr@example.com>`, `Display Name <addr@example.com>`
@@ -23,23 +24,23 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         if let displayName {
             try Self.checkDisplayName(displayName, field: field)
         }
-        try Self.checkAddress(address, field: field)
-        self.address = address
+        self.address = try Self.checkedAddress(address, field: field)
         self.displayName = displayName.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The part before the last `@`, quotes included when the local part is a quoted string.
     public var localPart: Substring {
-        address[..<address.lastIndex(of: "@")!]
+        Substring(address.unicodeScalars[..<address.unicodeScalars.lastIndex(of: "@")!])
     }
 
     /// The part after the last `@`: a host name or an address literal such as `[192.0.2.1]`.
     public var domain: Substring {
-        address[address.index(after: address.lastIndex(of: "@")!)...]
+        Substring(address.unicodeScalars[address.unicodeScalars.index(after: address.unicodeScalars.lastIndex(of: "@")!)...])
     }
 
-    /// Whether the address has non-ASCII characters, so that sending it needs SMTPUTF8 (RFC 6531).
-    /// A non-ASCII display name does not: it is written as RFC 2047 encoded words.
+    /// Whether the address has non-ASCII characters (only a local part can: domains are kept as A-labels),
+    /// so that sending it needs SMTPUTF8 (RFC 6531). A non-ASCII display name does not: it is written as
+    /// RFC 2047 encoded words.
     public var needsSMTPUTF8: Bool {
         !address.utf8.allSatisfy { $0 < 0x80 }
     }

@@ -355,7 +355,8 @@ struct SMTPClientStateMachine {
         if transaction.needsSMTPUTF8 && !capabilities.smtpUTF8 {
             return SMTPError(
                 .smtpUTF8Unsupported, kind: .permanent,
-                "the message has non-ASCII addresses and the server does not offer SMTPUTF8"
+                "the message has an address with a non-ASCII local part, which needs SMTPUTF8 (RFC 6531), "
+                    + "and the server does not offer it"
             )
         }
         if let limit = capabilities.maximumSize, limit > 0, transaction.data.messageSize > limit {

@@ -11,7 +11,7 @@ import Testing
         Email(
             from: try EmailAddress("app@example.com"), to: [try EmailAddress(recipient)],
             subject: "Notice \(number)", text: "Body number \(number) for {{name}}.",
-            sendAt: sendAt, variables: ["name": "Ann"], fold: fold
+            sendAt: sendAt, variables: ["name": "Ann"], fold: fold, messageID: "<notice-\(number)@example.com>"
         )
     }
 
@@ -48,6 +48,14 @@ import Testing
             #expect(messages.count == 3)
             let folded = try #require(messages.first { $0.contains("You have 3 notices") })
             for number in 1...3 { #expect(folded.contains("Body number \(number) for Ann.")) }
+            // The folded email is the first one's: its Message-ID (and sender, recipient, headers).
+            #expect(folded.contains("Message-ID: <notice-1@example.com>"))
+            #expect(!folded.contains("<notice-2@example.com>") && !folded.contains("<notice-3@example.com>"))
+            // Each folded email keeps its own id, and its STATUS tells the outcome of the one send.
+            for id in ids {
+                let status = try await client.status(id)
+                #expect(status.state == .sent && status.attempts == 1)
+            }
             #expect(messages.contains { $0.contains("Subject: Notice 9") })
             #expect(messages.contains { $0.contains("Subject: Notice 7") })
             try await client.close()

@@ -20,8 +20,8 @@ import Testing
         "postmaster@[123.123.123.123]",
         "postmaster@[IPv6:2001:0db8:85a3:0000:0000:8a2e:0370:7334]",
         "postmaster@[IPv6:::1]",
-        "jörg@bücher.example",
-        "用户@例子.广告",
+        "jörg@example.com",
+        "用户@xn--fsqu00a.xn--4rr70v",
         "a@1example.com",
         "a@xn--bcher-kva.example",
     ])
@@ -107,10 +107,99 @@ import Testing
         #expect(try EmailAddress(made.description) == made)
     }
 
-    @Test func utf8AddressesNeedSMTPUTF8() throws {
+    @Test func onlyUTF8LocalPartsNeedSMTPUTF8() throws {
         #expect(try EmailAddress("jörg@example.com").needsSMTPUTF8)
-        #expect(try EmailAddress("j@bücher.example").needsSMTPUTF8)
+        #expect(try EmailAddress("jörg@bücher.example").needsSMTPUTF8)
+        // The domain becomes an A-label, which every server takes.
+        #expect(!(try EmailAddress("j@bücher.example").needsSMTPUTF8))
         #expect(!(try EmailAddress("Jörg <j@example.com>").needsSMTPUTF8))
+    }
+
+    /// The forms of a mailbox string protocol.md lists, each with what it parses to.
+    @Test(
+        arguments: [
+            ("ann@example.com", nil, "ann@example.com"),
+            ("<ann@example.com>", nil, "ann@example.com"),
+            ("  <ann@example.com>  ", nil, "ann@example.com"),
+            ("Ann Smith <ann@example.com>", "Ann Smith", "ann@example.com"),
+            ("Ann<ann@example.com>", "Ann", "ann@example.com"),
+            ("\"Smith, Ann\" <ann@example.com>", "Smith, Ann", "ann@example.com"),
+            ("\"\" <ann@example.com>", nil, "ann@example.com"),
+            ("Zoë <zoë@example.com>", "Zoë", "zoë@example.com"),
+            ("\"a b\"@example.com", nil, "\"a b\"@example.com"),
+            ("ann@[192.0.2.1]", nil, "ann@[192.0.2.1]"),
+            ("Ann <ann@bücher.example>", "Ann", "ann@xn--bcher-kva.example"),
+        ] as [(String, String?, String)])
+    func acceptedForms(_ text: String, displayName: String?, address: String) throws {
+        let mailbox = try EmailAddress(text)
+        #expect(mailbox.displayName == displayName)
+        #expect(mailbox.address == address)
+    }
+
+    /// RFC 5322 forms that are not accepted: comments, groups, lists, source routes, a name without brackets.
+    @Test(arguments: [
+        "ann@example.com (Ann)",
+        "(Ann) ann@example.com",
+        "friends: ann@example.com, bob@example.com;",
+        "ann@example.com, bob@example.com",
+        "<@relay.example:ann@example.com>",
+        "Ann ann@example.com",
+        "Ann <ann@example.com",
+        "Ann ann@example.com>",
+        "<>",
+    ])
+    func refusedForms(_ text: String) {
+        #expect {
+            try EmailAddress(text)
+        } throws: { error in
+            (error as? EmailValidationError)?.code == .invalidAddress
+        }
+    }
+
+    /// Domains with non-ASCII characters become A-labels (RFC 5891): NFC, lower case, `xn--` and Punycode.
+    @Test(arguments: [
+        ("a@bücher.example", "a@xn--bcher-kva.example"),
+        ("jörg@bücher.example", "jörg@xn--bcher-kva.example"),
+        ("a@BÜCHER.Example", "a@xn--bcher-kva.example"),
+        ("a@bu\u{308}cher.example", "a@xn--bcher-kva.example"),
+        ("a@例子.广告", "a@xn--fsqu00a.xn--4rr70v"),
+        ("a@mail.münchen.de", "a@mail.xn--mnchen-3ya.de"),
+        ("a@xn--bcher-kva.example", "a@xn--bcher-kva.example"),
+        ("a@XN--BCHER-KVA.Example", "a@XN--BCHER-KVA.Example"),
+        ("a@Example.COM", "a@Example.COM"),
+    ])
+    func idnDomainsBecomeALabels(_ text: String, address: String) throws {
+        let mailbox = try EmailAddress(text)
+        #expect(mailbox.address == address)
+        #expect(mailbox.domain.utf8.allSatisfy { $0 < 0x80 })
+    }
+
+    @Test(arguments: [
+        ("a@-bücher.example", "starts or ends with a hyphen"),
+        ("a@bü--cher.example", "third and fourth places"),
+        ("a@\u{308}bc.example", "combining mark"),
+        ("a@bü☃.example", "U+2603"),
+        ("a@例子。广告", "U+3002"),
+        ("a@bü cher.example", "U+20"),
+        ("a@bü\u{200D}cher.example", "U+200D"),
+        ("a@" + String(repeating: "ü", count: 60) + ".example", "as an A-label, more than 63"),
+        ("a@" + Array(repeating: String(repeating: "ü", count: 20), count: 12).joined(separator: ".") + ".example", "more than 253"),
+        ("a@xn--bcher-kv!.example", "not valid Punycode"),
+        ("a@xn--a.example", "not a valid A-label"),
+        ("a@xn--.example", "not valid Punycode"),
+    ])
+    func invalidIDNDomainsAreRefused(_ text: String, reason: String) {
+        #expect {
+            try EmailAddress(text)
+        } throws: { error in
+            let error = error as! EmailValidationError
+            return error.code == .invalidAddress && error.message.contains(reason)
+        }
+    }
+
+    @Test func storedAddressesWithUnicodeDomainsAreReadAsALabels() throws {
+        #expect(EmailAddress(trusting: "Ann <ann@bücher.example>") == (try EmailAddress("Ann <ann@xn--bcher-kva.example>")))
+        #expect(EmailAddress(trusting: "ann@bücher.example").address == "ann@xn--bcher-kva.example")
     }
 
     @Test func lineBreaksAreHeaderInjection() {

@@ -62,6 +62,19 @@ import Testing
         #expect(email.recipients.count == 4)
     }
 
+    @Test func idnDomainsAreStoredAsALabels() throws {
+        let email = try Email(json: Self.json(#""from": "Ann <ann@Bücher.example>""#, base: #""to": ["bob@例子.广告"], "text": "hi""#))
+        #expect(email.from?.address == "ann@xn--bcher-kva.example")
+        #expect(email.to.map(\.address) == ["bob@xn--fsqu00a.xn--4rr70v"])
+        let stored = String(decoding: email.jsonBytes(), as: UTF8.self)
+        #expect(stored.contains(#""from":"\"Ann\" <ann@xn--bcher-kva.example>""#))
+        #expect(stored.contains(#""to":["bob@xn--fsqu00a.xn--4rr70v"]"#))
+    }
+
+    @Test func aFromOfOneElementIsAccepted() throws {
+        #expect(try Email(json: Self.json(#""from": ["ann@example.com"]"#)).from?.address == "ann@example.com")
+    }
+
     @Test func nullMeansAbsent() throws {
         let email = try Email(json: Self.json(#""cc": null, "subject": null, "priority": null"#))
         #expect(email.cc.isEmpty)
@@ -93,6 +106,15 @@ import Testing
         Case(Array("{} {}".utf8), .invalidJSON, "after the JSON value"),
         Case(Array("[1, 2]".utf8), .invalidField, "JSON object"),
         Case(Array("\"text\"".utf8), .invalidField, "JSON object"),
+        Case(Array("42".utf8), .invalidField, "the email must be a JSON object, not a number"),
+        Case(Array("null".utf8), .invalidField, "the email must be a JSON object, not null"),
+        Case(json(#""headers": {"X-A": "1", "X-A": "2"}"#), .invalidField, "headers.X-A: the field appears twice"),
+        Case(json(#""variables": {"n": "1", "n": "2"}"#), .invalidField, "variables.n: the field appears twice"),
+        Case(
+            json(#""attachments": [{"filename": "a", "filename": "b", "content": ""}]"#), .invalidField,
+            "attachments[0].filename: the field appears twice"),
+        Case(json(#""from": []"#), .invalidField, "from: must be exactly one"),
+        Case(json(#""to": "ann@bü☃.example""#, base: #""text": "hi""#), .invalidAddress, "to: "),
         Case(json(#""replyTo": "a@example.com""#), .unknownField, "replyTo"),
         Case(json(#""attachments": [{"filename": "a", "content": "", "size": 1}]"#), .unknownField, "attachments[0].size"),
         Case(json(#""text": "again""#), .invalidField, "text: the field appears twice"),

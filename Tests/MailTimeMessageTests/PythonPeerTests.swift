@@ -171,8 +171,9 @@ import Testing
         #expect(message.needsSMTPUTF8)
         #expect(message.needs8BitMIME)
         let parsed = try PythonEmailParser.parse(message.bytes)
-        #expect(parsed.from == [.init(name: "Jörg", address: "jörg@bücher.example")])
-        #expect(parsed.to == [.init(name: "", address: "用户@例子.广告")])
+        // UTF-8 local parts as given (RFC 6532), domains as A-labels.
+        #expect(parsed.from == [.init(name: "Jörg", address: "jörg@xn--bcher-kva.example")])
+        #expect(parsed.to == [.init(name: "", address: "用户@xn--fsqu00a.xn--4rr70v")])
     }
 
     @Test func templatesAndLayoutAreAppliedBeforeEncoding() throws {

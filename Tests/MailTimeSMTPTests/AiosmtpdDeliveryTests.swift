@@ -204,13 +204,35 @@ import Testing
         #expect(result.accepted.count == 1)
         let received = try #require(try await server.waitForMessages(count: 1, timeout: .seconds(5)).first)
         #expect(received.mailOptions.contains("SMTPUTF8"))
-        #expect(received.recipients == ["jürgen@bücher.example"])
+        // The local part as given, the domain as an A-label.
+        #expect(received.recipients == ["jürgen@xn--bcher-kva.example"])
 
         let plain = try await startTLSServer { $0.smtpUTF8 = false }
         await expectFailure(.smtpUTF8Unsupported, kind: .permanent) { () async throws(SMTPError) in
             _ = try await send(message, to: plain, credentials: credentials)
         }
         #expect(try plain.receivedMessages().isEmpty)
+    }
+
+    @Test func idnDomainsArriveAsALabelsAtAServerWithoutSMTPUTF8() async throws {
+        let email = Email(
+            from: try EmailAddress("App <app@bücher.example>"), to: [try EmailAddress("Ann <ann@例子.广告>")],
+            subject: "Hallo", text: "Grüße", messageID: "<idn@example.com>"
+        )
+        let message = try MessageComposer().compose(email, date: SMTPTestSupport.date)
+        #expect(!message.needsSMTPUTF8)
+        let server = try await startTLSServer { $0.smtpUTF8 = false }
+        let result = try await send(message, to: server, credentials: credentials)
+        #expect(result.accepted.map(\.recipient.address) == ["ann@xn--fsqu00a.xn--4rr70v"])
+        let received = try #require(try await server.waitForMessages(count: 1, timeout: .seconds(5)).first)
+        #expect(received.mailFrom == "app@xn--bcher-kva.example")
+        #expect(received.recipients == ["ann@xn--fsqu00a.xn--4rr70v"])
+        #expect(!received.mailOptions.contains("SMTPUTF8"))
+        #expect(received.data == message.bytes)
+        #expect(received.data.allSatisfy { $0 < 0x80 })
+        let parsed = try PythonEmailParser.parse(received.data)
+        #expect(parsed.from == [.init(name: "App", address: "app@xn--bcher-kva.example")])
+        #expect(parsed.to == [.init(name: "Ann", address: "ann@xn--fsqu00a.xn--4rr70v")])
     }
 
     @Test func aMessageOverTheServersSizeLimitIsRefusedBeforeSending() async throws {

@@ -1018,6 +1018,63 @@ extension SMTPClientStateMachine {
                 ]))
     }
 
+    /// The transaction `SMTPConnection.send` makes of a composed message.
+    static func transaction(composing email: Email) throws -> Machine.Transaction {
+        let message = try MessageComposer().compose(email)
+        return Machine.Transaction(
+            envelope: SMTPEnvelope(message), data: SMTPMessageData(message.bytes),
+            needsSMTPUTF8: message.needsSMTPUTF8, needs8BitMIME: message.needs8BitMIME
+        )
+    }
+
+    @Test func idnDomainsGoAsALabelsToAServerWithoutSMTPUTF8() throws {
+        var machine = try Self.ready(ehlo: Self.pipeliningEHLO)
+        let email = Email(
+            from: try EmailAddress("app@Bücher.example"), to: [try EmailAddress("ann@例子.广告")], cc: [try EmailAddress("bob@xn--bcher-kva.example")],
+            text: "hi"
+        )
+        let transaction = try Self.transaction(composing: email)
+        #expect(!transaction.needsSMTPUTF8)
+        guard case .write(let commands) = machine.startTransaction(transaction) else {
+            Issue.record("the transaction did not start")
+            return
+        }
+        var buffer = ByteBuffer()
+        for command in commands { command.write(into: &buffer) }
+        #expect(
+            String(buffer: buffer)
+                == "MAIL FROM:<app@xn--bcher-kva.example> SIZE=\(transaction.data.messageSize)\r\n"
+                + "RCPT TO:<ann@xn--fsqu00a.xn--4rr70v>\r\nRCPT TO:<bob@xn--bcher-kva.example>\r\nDATA\r\n")
+    }
+
+    @Test func aUTF8LocalPartIsSentWithSMTPUTF8WhenOffered() throws {
+        var machine = try Self.ready(ehlo: "250-mx.example.net\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+        let transaction = try Self.transaction(
+            composing: Email(from: try EmailAddress("app@example.com"), to: [try EmailAddress("jörg@bücher.example")], text: "hi")
+        )
+        #expect(transaction.needsSMTPUTF8)
+        guard case .write(let commands) = machine.startTransaction(transaction) else {
+            Issue.record("the transaction did not start")
+            return
+        }
+        var buffer = ByteBuffer()
+        for command in commands { command.write(into: &buffer) }
+        #expect(
+            String(buffer: buffer)
+                == "MAIL FROM:<app@example.com> BODY=8BITMIME SMTPUTF8\r\nRCPT TO:<jörg@xn--bcher-kva.example>\r\nDATA\r\n")
+    }
+
+    @Test func aUTF8LocalPartFailsPermanentlyWithoutSMTPUTF8() throws {
+        var machine = try Self.ready(ehlo: Self.pipeliningEHLO)
+        let transaction = try Self.transaction(
+            composing: Email(from: try EmailAddress("app@example.com"), to: [try EmailAddress("jörg@example.com")], text: "hi")
+        )
+        let action = machine.startTransaction(transaction)
+        Self.expectTransactionFailed(action, .smtpUTF8Unsupported, .permanent, reply: nil)
+        guard case .transactionFailed(let error) = action else { return }
+        #expect(error.message.contains("non-ASCII local part") && error.message.contains("SMTPUTF8"))
+    }
+
     @Test func messageOverTheAnnouncedSizeFailsWithNothingWritten() throws {
         var machine = try Self.ready(ehlo: "250-mx.example.net\r\n250-PIPELINING\r\n250 SIZE 100\r\n")
         let tooBig = String(repeating: "x", count: 99) + "\r\n"  // 101 octets
