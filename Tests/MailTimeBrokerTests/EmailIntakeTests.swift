@@ -72,6 +72,38 @@ import Testing
         #expect(refusal(#"{"from":"a@example.com","to":"b@example.com","text":"more than ten bytes"}"#, small) == "EMAIL_TOO_LARGE")
     }
 
+    /// The reply lines of protocol.md's SEND section: limits, duplicate keys, a payload that is not an object.
+    @Test(arguments: [
+        (
+            #"{"to":"b@example.com","text":"x","tags":[\#((0...50).map { "\"t\($0)\"" }.joined(separator: ","))]}"#,
+            "ERR INVALID_FIELD tags: at most 50 tags, got 51"
+        ),
+        (#"{"to":"b@example.com","text":"x","text":"y"}"#, "ERR INVALID_FIELD text: the field appears twice"),
+        (#"[{"to":"b@example.com","text":"x"}]"#, "ERR INVALID_FIELD the email must be a JSON object, not an array"),
+        (
+            #"{"to":"b@bü☃.example","text":"x"}"#,
+            "ERR INVALID_ADDRESS to: \"b@bü☃.example\" is not a valid address (RFC 5321): the label \"bü☃\" has U+2603, which a domain name cannot hold"
+        ),
+    ])
+    func refusalsAsTheProtocolWritesThem(_ json: String, line: String) throws {
+        let intake = try intake()
+        do throws(ProtocolError) {
+            _ = try job(json, intake)
+            Issue.record("accepted: \(json)")
+        } catch {
+            #expect(error.line == line)
+        }
+    }
+
+    @Test func idnDomainsAreStoredAndFoldedAsALabels() throws {
+        let job = try job(#"{"from":"app@Bücher.example","to":"Ann@BÜCHER.example","text":"x","fold":true}"#, try intake())
+        #expect(job.foldKey == "Ann@xn--bcher-kva.example")
+        let email = try stored(job)
+        #expect(email.from?.address == "app@xn--bcher-kva.example")
+        #expect(email.to.map(\.address) == ["Ann@xn--bcher-kva.example"])
+        #expect(email.messageID?.hasSuffix("@xn--bcher-kva.example>") == true)
+    }
+
     @Test func sendAtSetsTheEarliestTimeUpToTheLimit() throws {
         let intake = try intake { $0.maximumSendAhead = .seconds(3600) }
         let inAMinute = Self.now + .seconds(60)
