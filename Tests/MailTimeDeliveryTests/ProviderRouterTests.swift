@@ -129,6 +129,45 @@ import Testing
         await router.shutdown()
     }
 
+    /// smtp-sink does not offer SMTPUTF8: an IDN domain goes as an A-label, a UTF-8 local part fails for good.
+    @Test func aUTF8LocalPartFailsForGoodAtAServerWithoutSMTPUTF8() async throws {
+        let sink = try await SMTPSink.start()
+        let router = try ProviderRouter(providers: [provider("ascii", port: sink.port)], logger: logger)
+        guard case .sent = await router.deliver(try request(to: ["ann@bücher.example"])) else {
+            Issue.record("an IDN domain was not sent")
+            return
+        }
+        guard case .fail(let failure, let recipients) = await router.deliver(try request(to: ["jörg@example.org"])) else {
+            Issue.record("expected a permanent failure")
+            return
+        }
+        #expect(failure.code == .smtpPermanent)
+        #expect(failure.text.hasPrefix("smtp.smtputf8-unsupported: the message has an address with a non-ASCII local part"))
+        #expect(recipients.isEmpty)
+        #expect(try sink.deliveredCount() == 1)
+        await router.shutdown()
+    }
+
+    @Test func aVariableBreakingTheSubjectFailsTheEmailForGood() async throws {
+        let sink = try await SMTPSink.start()
+        let router = try ProviderRouter(providers: [provider("any", port: sink.port)], logger: logger)
+        let email = Email(
+            from: try EmailAddress("app@example.com"), to: [try EmailAddress("ann@example.org")],
+            subject: "Hi {{name}}", text: "Hello", variables: ["name": "x\r\nBcc: victim@example.com"]
+        )
+        let request = DeliveryRequest(
+            id: "job", email: email, composer: MessageComposer(), recipients: email.recipients, attempt: 1, pinnedProvider: nil
+        )
+        guard case .fail(let failure, _) = await router.deliver(request) else {
+            Issue.record("expected a permanent failure")
+            return
+        }
+        #expect(failure.code == .composeFailed)
+        #expect(failure.text.hasPrefix("HEADER_INJECTION: subject:"))
+        #expect(try sink.deliveredCount() == 0)
+        await router.shutdown()
+    }
+
     @Test func theRateLimitSpacesSends() async throws {
         let sink = try await SMTPSink.start()
         let router = try ProviderRouter(providers: [provider("limited", port: sink.port, rate: 20)], logger: logger)
