@@ -7,6 +7,9 @@ extension EmailAddress {
     static let maximumLocalPartLength = 64
     /// RFC 5321 §4.5.3.1.2.
     static let maximumDomainLength = 255
+    /// The longest display name: far more than a name needs, and bounded because addresses do not count
+    /// towards the email's size limit.
+    static let maximumDisplayNameLength = 1024
 
     /// Parses a mailbox string; errors name `field`.
     package init(parsing string: String, field: String) throws(EmailValidationError) {
@@ -103,6 +106,12 @@ extension EmailAddress {
     }
 
     static func checkDisplayName(_ name: String, field: String) throws(EmailValidationError) {
+        guard name.utf8.count <= maximumDisplayNameLength else {
+            throw EmailValidationError(
+                .invalidAddress,
+                "\(field): the display name is longer than \(maximumDisplayNameLength) bytes (\(name.utf8.count))"
+            )
+        }
         for scalar in name.unicodeScalars {
             if scalar == "\r" || scalar == "\n" {
                 throw EmailValidationError(
@@ -126,6 +135,11 @@ extension EmailAddress {
                 .headerInjection,
                 "\(field): \(EmailValidationError.quoted(address)) contains a line break (header injection)"
             )
+        }
+        // RFC 6531 §3.3 counts a UTF-8 address's length in octets too; checked first, it also bounds the
+        // work of converting the domain.
+        if address.utf8.count > maximumAddressLength {
+            throw invalid(address, field: field, "it is longer than \(maximumAddressLength) octets")
         }
         var checked = address
         // By scalars: a combining mark after "@" makes one Character of the two.

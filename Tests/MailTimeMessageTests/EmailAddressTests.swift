@@ -183,7 +183,8 @@ import Testing
         ("a@bü cher.example", "U+20"),
         ("a@bü\u{200D}cher.example", "U+200D"),
         ("a@" + String(repeating: "ü", count: 60) + ".example", "as an A-label, more than 63"),
-        ("a@" + Array(repeating: String(repeating: "ü", count: 20), count: 12).joined(separator: ".") + ".example", "more than 253"),
+        // 253 octets as given, a 287-octet domain as A-labels.
+        ("a@" + Array(repeating: "他們爲什麽不說中文", count: 9).joined(separator: "."), "more than 253"),
         ("a@xn--bcher-kv!.example", "not valid Punycode"),
         ("a@xn--a.example", "not a valid A-label"),
         ("a@xn--.example", "not valid Punycode"),
@@ -194,6 +195,28 @@ import Testing
         } throws: { error in
             let error = error as! EmailValidationError
             return error.code == .invalidAddress && error.message.contains(reason)
+        }
+    }
+
+    @Test func lengthsCountOctetsBeforeAndAfterTheConversion() throws {
+        // Too long as given, whatever its A-label form (RFC 6531 counts octets).
+        let long = "a@" + String(repeating: "ü", count: 124)
+        #expect(long.utf8.count == 250)
+        _ = try EmailAddress("a@" + String(repeating: "ü", count: 20) + ".example")
+        #expect {
+            try EmailAddress(long + "xyz.e")
+        } throws: { error in
+            (error as? EmailValidationError)?.message.contains("longer than 254 octets") == true
+        }
+    }
+
+    @Test func displayNamesUpTo1024Bytes() throws {
+        _ = try EmailAddress(address: "a@example.com", displayName: String(repeating: "n", count: 1024))
+        #expect {
+            try EmailAddress(String(repeating: "n", count: 1025) + " <a@example.com>")
+        } throws: { error in
+            let error = error as! EmailValidationError
+            return error.code == .invalidAddress && error.message == "address: the display name is longer than 1024 bytes (1025)"
         }
     }
 
