@@ -195,6 +195,20 @@ import Testing
         #expect(normalized(parsed.leaves[0].text) == "Hi Tom & <Jerry>, x (https://x.example) {{missing}}\n\nTom & <Jerry>")
     }
 
+    /// protocol.md, SEND, Templates: the subject is templated, the text part is not escaped, and a value is not expanded again.
+    @Test func theTextPartAndSubjectAreTemplatedWithoutEscapingOrReExpansion() throws {
+        let email = Email(
+            from: try EmailAddress("a@example.com"), to: [try EmailAddress("b@example.com")],
+            subject: "{{greeting}} {{{name}}}", text: "Dear {{name}}, {{{name}}}: {{greeting}}",
+            html: "<p>{{greeting}}</p>",
+            variables: ["name": "Tom & <Jerry>", "greeting": "Hi {{name}}"]
+        )
+        let (_, parsed) = try compose(email, composer: MessageComposer())
+        #expect(parsed.subject == "Hi {{name}} Tom & <Jerry>")
+        #expect(normalized(parsed.leaves[0].text) == "Dear Tom & <Jerry>, Tom & <Jerry>: Hi {{name}}")
+        #expect(normalized(parsed.leaves[1].text) == "<p>Hi {{name}}</p>")
+    }
+
     @Test func decodedJSONEmailComposesEqualToItsFields() throws {
         let json = """
             {"from": "Ørsted <o@example.com>", "to": ["a@example.org", "Bé <b@example.org>"], "bcc": "hidden@example.org",
