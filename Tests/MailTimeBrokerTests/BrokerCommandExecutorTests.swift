@@ -108,7 +108,7 @@ import Testing
             let fail = #"{"error":{"code":"SMTP_PERMANENT","text":"550 no","provider":"p"}}"#
             #expect(try await fixture.reply("FAIL \(second) \(secondToken) \(fail)").line == "OK FAILED")
             #expect(try await fixture.job(second).state == .failed)
-            #expect(try await fixture.reply("REQUEUE failed").line == "OK 1")
+            #expect(try await fixture.reply("REQUEUE FAILED").line == "OK 1")
             #expect(try await fixture.job(second).state == .ready)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import MailTimeClient
 import MailTimeMessage
+import MailTimeTLS
 import MailTimeTestSupport
 import Testing
 
@@ -149,6 +150,49 @@ struct SenderCommandTests {
             print("mailtime sender: killed holding \(abandoned.count) lease(s); \(delivered - ids.count) of \(ids.count) emails delivered twice")
             try await client.close()
         }
+    }
+
+    @Test(.tags(.slow), .unlessSkipped(.slow))
+    func keepsTheOutcomesItCouldNotReportWhileTheBrokerIsKilledAndRestarted() async throws {
+        // Each send waits 2 s for its DATA reply: the broker is killed while four are in flight, and
+        // started again on the same port once they have been delivered, well inside the 20 s leases.
+        let sink = try await SMTPSink.start(arguments: ["-p", "-w", "2"])
+        defer { sink.stop() }
+        let broker = try await BrokerProcess.start(["--senders", "0"])
+        defer { broker.stop() }
+        let port = try broker.port
+        var client = try await broker.connect()
+        let ids = try await Self.sendEmails(12, with: client)
+        let certificate = try String(contentsOf: broker.dataDirectory.appendingPathComponent("tls/certificate.pem"), encoding: .utf8)
+        let sender = try ChildProcess.launch(
+            CommandLineTests.mailtimeBinary().path,
+            arguments: [
+                "sender", "--host", "127.0.0.1", "--port", "\(port)", "--token", try broker.adminToken,
+                "--fingerprint", try TLSFingerprint(certificatePEM: certificate).description,
+                "--provider", "name=test;host=127.0.0.1;port=\(sink.port);tls=none", "--concurrency", "4", "--visibility-seconds", "20",
+            ]
+        )
+        defer { sender.terminate() }
+
+        let inFlight = try await Self.eventually(timeout: .seconds(15), interval: .milliseconds(20)) {
+            try await Self.ids(in: .leased, client: client).count == 4
+        }
+        #expect(inFlight, "\(sender.diagnostics())")
+        try await client.close()
+        try await broker.kill()
+        // The four sends finish while the broker is away: their outcomes cannot be reported.
+        try await sink.waitForDelivered(count: 4, timeout: .seconds(15))
+        try await Task.sleep(for: .milliseconds(500))
+        try await broker.restart(port: port)
+
+        client = try await broker.connect()
+        try await Self.waitUntilSent(ids, client: client, sender: sender, timeout: .seconds(60))
+        for id in ids {
+            #expect(try await client.status(id).state == .sent)
+        }
+        #expect(try sink.deliveredCount() == ids.count, "an email was delivered twice: \(sender.diagnostics())")
+        #expect(sender.standardError().contains("reported an outcome kept while the broker was unreachable"), "\(sender.diagnostics())")
+        try await client.close()
     }
 
     @Test func sendsOnlyToTheRecipientsEarlierAttemptsDidNotSettle() async throws {
