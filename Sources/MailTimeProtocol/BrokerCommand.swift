@@ -215,13 +215,14 @@ private struct ArgumentParser {
     /// A job id: a UUID in lower-case text, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
     func id(_ text: String) throws(ProtocolError) -> String {
         let utf8 = Array(text.utf8)
-        let wellFormed =
-            utf8.count == 36
-            && utf8.indices.allSatisfy { index in
-                [8, 13, 18, 23].contains(index)
-                    ? utf8[index] == UInt8(ascii: "-")
-                    : (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(utf8[index]) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(utf8[index])
+        var wellFormed = utf8.count == 36
+        for (index, byte) in utf8.enumerated() where wellFormed {
+            if index == 8 || index == 13 || index == 18 || index == 23 {
+                wellFormed = byte == UInt8(ascii: "-")
+            } else {
+                wellFormed = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
             }
+        }
         guard wellFormed else {
             throw ProtocolError(.badArguments, "\(text.prefix(64)) is not a job id (a UUID in lower-case text)")
         }

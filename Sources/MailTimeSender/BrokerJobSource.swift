@@ -77,13 +77,17 @@ final class BrokerJobSource: JobSource {
         defer { deadlines.withLock { $0[key] = nil } }
         var cutOff = false
         while true {
+            let error: MailTimeClientError
             do {
                 try await send(outcome, for: job)
                 if cutOff {
                     logger.info("reported an outcome kept while the broker was unreachable", metadata: ["mail.id": "\(job.id)"])
                 }
                 return
-            } catch let error where Self.isUnreachable(error) {
+            } catch let caught {
+                error = caught
+            }
+            if Self.isUnreachable(error) {
                 guard let deadline = deadlines.withLock({ $0[key] }), ContinuousClock.now + Self.reportRetryInterval < deadline else {
                     throw UnrecordedOutcome(reason: .leaseEnded, mayHaveBeenRecorded: cutOff, error: error)
                 }
@@ -95,10 +99,12 @@ final class BrokerJobSource: JobSource {
                     cutOff = true
                 }
                 try await Task.sleep(for: Self.reportRetryInterval)
-            } catch let error where error.code == .staleToken {
-                throw UnrecordedOutcome(reason: .leaseNotHeld, mayHaveBeenRecorded: cutOff, error: error)
-            } catch let error where error.code == .invalidState {
-                throw UnrecordedOutcome(reason: .emailFinal, mayHaveBeenRecorded: cutOff, error: error)
+                continue
+            }
+            switch error.code {
+            case .staleToken: throw UnrecordedOutcome(reason: .leaseNotHeld, mayHaveBeenRecorded: cutOff, error: error)
+            case .invalidState: throw UnrecordedOutcome(reason: .emailFinal, mayHaveBeenRecorded: cutOff, error: error)
+            default: throw error
             }
         }
     }
@@ -108,22 +114,21 @@ final class BrokerJobSource: JobSource {
     func renew(_ job: DeliveryJob) async throws -> Bool {
         let key = LeaseKey(job)
         let asked = ContinuousClock.now
+        let cancelRequested: Bool
         do {
-            let renewal = try await clients.client().touch(id: job.id, token: job.token, seconds: visibilitySeconds)
-            deadlines.withLock { deadlines in
-                if deadlines[key] != nil { deadlines[key] = asked + .seconds(visibilitySeconds) }
-            }
-            return renewal.cancelRequested
-        } catch let error where Self.isUnreachable(error) {
-            guard let deadline = deadlines.withLock({ $0[key] }), ContinuousClock.now < deadline else {
+            cancelRequested = try await clients.client().touch(id: job.id, token: job.token, seconds: visibilitySeconds).cancelRequested
+        } catch let error {
+            let deadline = deadlines.withLock { $0[key] }
+            guard Self.isUnreachable(error), let deadline, ContinuousClock.now < deadline else {
                 deadlines.withLock { $0[key] = nil }
                 throw error
             }
             return false
-        } catch {
-            deadlines.withLock { $0[key] = nil }
-            throw error
         }
+        deadlines.withLock { deadlines in
+            if deadlines[key] != nil { deadlines[key] = asked + .seconds(visibilitySeconds) }
+        }
+        return cancelRequested
     }
 
     /// Sends the report's command once.

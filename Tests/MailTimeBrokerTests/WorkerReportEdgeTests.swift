@@ -99,10 +99,12 @@ import Testing
             #expect(try await fixture.reply("CANCEL \(ready)").line == "OK CANCELLED")
             #expect(try await fixture.reply("REQUEUE \(ready)").line == "OK 1")
             #expect(try await fixture.job(ready).state == .ready)
-            let (sent, token) = try await Self.leased(fixture)
-            #expect(Self.code(try await fixture.reply("REQUEUE \(sent)")) == "INVALID_STATE")
-            _ = try await fixture.reply("COMPLETE \(sent) \(token)")
-            #expect(Self.code(try await fixture.reply("REQUEUE \(sent)")) == "INVALID_STATE")
+            #expect(try await fixture.reply("LEASE 1 60").line == "OK 1")
+            let token = try #require(try await fixture.job(ready).activeLease?.token)
+            #expect(Self.code(try await fixture.reply("REQUEUE \(ready)")) == "INVALID_STATE")
+            #expect(try await fixture.reply("COMPLETE \(ready) \(token)").line == "OK SENT")
+            #expect(Self.code(try await fixture.reply("REQUEUE \(ready)")) == "INVALID_STATE")
+            #expect(try await fixture.job(ready).state == .sent)
         }
     }
 
