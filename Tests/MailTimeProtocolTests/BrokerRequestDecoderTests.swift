@@ -111,7 +111,10 @@ import Testing
     }
 
     @Test func onlyOneCRBeforeTheLFIsDropped() throws {
-        #expect(try frames("PING\r\r\n\r\n\n") == [.request(line: "PING\r", payload: nil), .request(line: "", payload: nil), .request(line: "", payload: nil)])
+        #expect(
+            try frames("PING\r\r\n\r\n\n") == [
+                .request(line: "PING\r", payload: nil), .request(line: "", payload: nil), .request(line: "", payload: nil),
+            ])
     }
 
     @Test func aLineThatIsNotUTF8IsRefusedAndTheConnectionGoesOn() throws {

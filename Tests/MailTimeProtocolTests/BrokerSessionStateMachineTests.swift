@@ -109,7 +109,11 @@ import Testing
         #expect(reply.line == "OK \(reply.dataLines.count)")
         #expect(reply.dataLines.allSatisfy { $0.text.hasPrefix("HELP ") && $0.payload == nil })
         let words = Set(reply.dataLines.map { $0.text.split(separator: " ")[1].filter { $0 != ":" } })
-        #expect(words == ["PING", "HELP", "AUTH", "QUIT", "SEND", "CANCEL", "STATUS", "STATS", "LIST", "REQUEUE", "PAUSE", "RESUME", "EVENTS", "LEASE", "COMPLETE", "RETRY", "FAIL", "TOUCH"])
+        #expect(
+            words == [
+                "PING", "HELP", "AUTH", "QUIT", "SEND", "CANCEL", "STATUS", "STATS", "LIST", "REQUEUE", "PAUSE", "RESUME", "EVENTS", "LEASE",
+                "COMPLETE", "RETRY", "FAIL", "TOUCH",
+            ])
         #expect(reply.dataLines.contains { $0.text.hasPrefix("HELP SEND {json}: ") })
         #expect(reply.dataLines.contains { $0.text.hasPrefix("HELP TOUCH <id> <token> <seconds>: ") })
     }
