@@ -1,6 +1,6 @@
 extension BrokerCommand {
     /// `HELP`'s reply (protocol.md, section 5): `OK <n>`, then one `HELP <usage>: <what it does>`
-    /// line per command, in the order of section 5.
+    /// line per command, those open to all first, then by role.
     public static let helpReply = BrokerReply.okLines(
         [
             "PING: replies OK PONG (anyone)",
