@@ -40,11 +40,7 @@ struct BrokerCommandExecutor: Sendable {
             submit(.stats(), reply) { stats in
                 .ok(BrokerStats(stats, isPaused: control.isPaused, connections: control.connections, providers: control.providerHealth).json)
             }
-        case .list(let stateName, let after, let limit):
-            guard let state = JobState(name: stateName) else {
-                throw ProtocolError(
-                    .badArguments, "unknown state \(stateName): one of \(JobState.allCases.map(\.description).joined(separator: ", "))")
-            }
+        case .list(let state, let after, let limit):
             let afterID = try after.map { (text) throws(ProtocolError) in try jobID(text) }
             submit(.list(state: state, after: afterID, limit: limit), reply) { jobs in
                 .okLines(jobs.map { ReplyLine("JOB " + JobStatus($0).json) })
@@ -84,7 +80,7 @@ struct BrokerCommandExecutor: Sendable {
             submit(.touch(try jobID(id), token: token, extendBy: .seconds(seconds)), reply) { renewal in
                 .ok(renewal.replyText)
             }
-        case .ping, .auth, .events, .quit:
+        case .ping, .help, .auth, .events, .quit:
             // The session state machine answers these itself.
             reply(.error(ProtocolError(.badArguments, "\(command.name) is not executed here")))
         }

@@ -20,7 +20,12 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A file holding the access token.", valueName: "path"))
     var tokenFile: String?
 
-    @Option(help: ArgumentHelp("Pin the broker's certificate by its SHA-256 fingerprint (hex, colons optional).", valueName: "hex"))
+    @Option(
+        help: ArgumentHelp(
+            "Pin the broker's certificate by its SHA-256 fingerprint: 64 hex digits, any case, colons optional "
+                + "(what openssl x509 -noout -fingerprint -sha256 -in certificate.pem prints after '=').",
+            valueName: "hex"
+        ))
     var fingerprint: String?
 
     @Option(help: ArgumentHelp("Trust a broker certificate issued by a CA in this PEM file, for the host name.", valueName: "path"))

@@ -18,7 +18,9 @@ struct SenderCommand: AsyncParsableCommand {
             recipients not yet settled, and reports the outcome, renewing the lease every third of \
             --visibility-seconds while the send lasts. A sender that loses a lease records nothing: \
             the email goes out again once the lease expires. When the connection to the broker \
-            drops, it is reopened with backoff.
+            drops, it is reopened with backoff; the sends in flight go on, and outcomes that could \
+            not be reported are kept and reported once reconnected, until their lease's deadline \
+            (after it the broker hands the email out again).
 
             On SIGTERM or SIGINT the sender stops leasing, lets the sends in flight finish (for up \
             to 30 seconds) and exits with status 0.

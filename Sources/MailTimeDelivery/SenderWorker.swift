@@ -156,7 +156,7 @@ public struct SenderWorker: Sendable {
             try await source.report(outcome, for: job)
         } catch {
             logger.warning(
-                "cannot record the outcome; the lease will expire and the email be tried again",
+                "the outcome was not recorded",
                 metadata: ["mail.id": "\(job.id)", "error": "\(error)"]
             )
             return

@@ -1,17 +1,21 @@
+import MailTimeModel
 import NIOCore
 
-/// A request of the MailTime protocol, parsed from its line (and payload, for `SEND`).
+/// A request of the MailTime protocol, parsed from its line (and payload, for `SEND <bytes>`).
 ///
-/// Arguments are checked for form here (counts, numbers, ranges the protocol fixes); ids and JSON
-/// are checked by whoever executes the command.
+/// The syntax is checked here (protocol.md, section 2): the command word (any case), arguments
+/// separated by single spaces, numbers in the one number syntax, ids as lower-case UUIDs, state
+/// names and keywords exactly as written, ranges the protocol fixes. The JSON is checked by whoever
+/// executes the command.
 public enum BrokerCommand: Equatable, Sendable {
     case ping
+    case help
     case auth(token: String)
     case send(payload: ByteBuffer)
     case cancel(id: String)
     case status(id: String)
     case stats
-    case list(state: String, after: String?, limit: Int)
+    case list(state: JobState, after: String?, limit: Int)
     case requeue(target: RequeueTarget)
     case pause
     case resume
@@ -33,6 +37,7 @@ public enum BrokerCommand: Equatable, Sendable {
     public var name: String {
         switch self {
         case .ping: "PING"
+        case .help: "HELP"
         case .auth: "AUTH"
         case .send: "SEND"
         case .cancel: "CANCEL"
@@ -52,95 +57,133 @@ public enum BrokerCommand: Equatable, Sendable {
         }
     }
 
-    /// Parses a request line (without CRLF); `payload` is the bytes that followed a `SEND` line.
+    /// The command word of a request line, upper-case: what comes before its first space.
+    public static func word(of line: String) -> String {
+        String(line.prefix { $0 != " " }).uppercased()
+    }
+
+    /// Parses a request line (without CRLF). `payload` is the bytes that followed a `SEND <bytes>`
+    /// line; `SEND {…}` carries the email on the line itself.
     public init(line: String, payload: ByteBuffer? = nil) throws(ProtocolError) {
-        var arguments = line.split(separator: " ", omittingEmptySubsequences: true)
-        guard !arguments.isEmpty else {
+        guard line.utf8.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) else {
             throw ProtocolError(.unknownCommand, "empty request line")
         }
-        let word = arguments.removeFirst().uppercased()
-        let parser = ArgumentParser(command: word, arguments: arguments)
+        if let control = line.utf8.first(where: { $0 < 0x20 || $0 == 0x7F }) {
+            let shown = control == UInt8(ascii: "\t") ? "a tab" : "byte \(control)"
+            throw ProtocolError(.badArguments, "a request line may not hold control characters (\(shown)); separate arguments with single spaces")
+        }
+        guard !line.hasPrefix(" ") else {
+            throw ProtocolError(.badArguments, "a request starts with its command word, without a space before it")
+        }
+        let word = Self.word(of: line)
+        let parser = ArgumentParser(command: word, rest: line[(line.firstIndex(of: " ") ?? line.endIndex)...])
         switch word {
         case "PING":
-            try parser.expect(count: 0)
+            try parser.none()
             self = .ping
+        case "HELP":
+            try parser.none()
+            self = .help
         case "AUTH":
-            try parser.expect(count: 1, usage: "AUTH <token>")
-            self = .auth(token: String(arguments[0]))
+            self = .auth(token: try parser.exactly(1, usage: "AUTH <token>")[0])
         case "SEND":
-            try parser.expect(count: 1, usage: "SEND <bytes>")
-            guard let payload else {
-                throw ProtocolError(.badArguments, "SEND takes the payload's size in bytes: SEND <bytes>")
+            if let payload {
+                self = .send(payload: payload)
+            } else if let json = parser.rest.first == " " ? parser.rest.dropFirst() : nil, json.first == "{" {
+                self = .send(payload: ByteBuffer(string: String(json)))
+            } else {
+                throw ProtocolError(.badArguments, "SEND takes the payload's size, then the payload (SEND <bytes>), or the email's JSON (SEND {…})")
             }
-            self = .send(payload: payload)
         case "CANCEL":
-            try parser.expect(count: 1, usage: "CANCEL <id>")
-            self = .cancel(id: String(arguments[0]))
+            self = .cancel(id: try parser.id(try parser.exactly(1, usage: "CANCEL <id>")[0]))
         case "STATUS":
-            try parser.expect(count: 1, usage: "STATUS <id>")
-            self = .status(id: String(arguments[0]))
+            self = .status(id: try parser.id(try parser.exactly(1, usage: "STATUS <id>")[0]))
         case "STATS":
-            try parser.expect(count: 0)
+            try parser.none()
             self = .stats
         case "LIST":
-            try parser.expect(count: 1...3, usage: "LIST <state> [after-id|-] [limit]")
-            let after = arguments.count > 1 && arguments[1] != "-" ? String(arguments[1]) : nil
-            let limit = arguments.count > 2 ? try parser.integer(at: 2, in: 1...1000, name: "limit") : 100
-            self = .list(state: String(arguments[0]).lowercased(), after: after, limit: limit)
+            let arguments = try parser.words(1...3, usage: "LIST <state> [after-id|-] [limit]")
+            guard let state = JobState(name: arguments[0]) else {
+                throw ProtocolError(
+                    .badArguments,
+                    "unknown state \(arguments[0].prefix(32)): one of \(JobState.allCases.map(\.description).joined(separator: ", ")), in lower case"
+                )
+            }
+            let after = arguments.count > 1 && arguments[1] != "-" ? try parser.id(arguments[1]) : nil
+            let limit = arguments.count > 2 ? try parser.integer(arguments[2], in: 1...1000, name: "limit") : 100
+            self = .list(state: state, after: after, limit: limit)
         case "REQUEUE":
-            try parser.expect(count: 1, usage: "REQUEUE <id>|FAILED")
-            self = .requeue(target: arguments[0].uppercased() == "FAILED" ? .allFailed : .id(String(arguments[0])))
+            let target = try parser.exactly(1, usage: "REQUEUE <id>|FAILED")[0]
+            self = .requeue(target: target == "FAILED" ? .allFailed : .id(try parser.id(target)))
         case "PAUSE":
-            try parser.expect(count: 0)
+            try parser.none()
             self = .pause
         case "RESUME":
-            try parser.expect(count: 0)
+            try parser.none()
             self = .resume
         case "EVENTS":
-            try parser.expect(count: 0)
+            try parser.none()
             self = .events
         case "QUIT":
-            try parser.expect(count: 0)
+            try parser.none()
             self = .quit
         case "LEASE":
-            try parser.expect(count: 2, usage: "LEASE <max> <visibility-seconds>")
+            let arguments = try parser.exactly(2, usage: "LEASE <max> <visibility-seconds>")
             self = .lease(
-                maximum: try parser.integer(at: 0, in: 1...1000, name: "max"),
-                visibilitySeconds: try parser.integer(at: 1, in: 1...3600, name: "visibility-seconds")
+                maximum: try parser.integer(arguments[0], in: 1...1000, name: "max"),
+                visibilitySeconds: try parser.integer(arguments[1], in: 1...3600, name: "visibility-seconds")
             )
         case "COMPLETE":
-            let rest = try parser.idTokenAndRest(usage: "COMPLETE <id> <token> [results-json]", restRequired: false, line: line)
-            self = .complete(id: rest.id, token: rest.token, results: rest.rest)
+            let report = try parser.report(usage: "COMPLETE <id> <token> [results-json]", jsonRequired: false)
+            self = .complete(id: report.id, token: report.token, results: report.json)
         case "RETRY":
-            let rest = try parser.idTokenAndRest(usage: "RETRY <id> <token> <json>", restRequired: true, line: line)
-            self = .retry(id: rest.id, token: rest.token, report: rest.rest!)
+            let report = try parser.report(usage: "RETRY <id> <token> <json>", jsonRequired: true)
+            self = .retry(id: report.id, token: report.token, report: report.json!)
         case "FAIL":
-            let rest = try parser.idTokenAndRest(usage: "FAIL <id> <token> <json>", restRequired: true, line: line)
-            self = .fail(id: rest.id, token: rest.token, report: rest.rest!)
+            let report = try parser.report(usage: "FAIL <id> <token> <json>", jsonRequired: true)
+            self = .fail(id: report.id, token: report.token, report: report.json!)
         case "TOUCH":
-            try parser.expect(count: 3, usage: "TOUCH <id> <token> <seconds>")
+            let arguments = try parser.exactly(3, usage: "TOUCH <id> <token> <seconds>")
             self = .touch(
-                id: String(arguments[0]),
-                token: try parser.token(at: 1),
-                seconds: try parser.integer(at: 2, in: 1...3600, name: "seconds")
+                id: try parser.id(arguments[0]),
+                token: try parser.token(arguments[1]),
+                seconds: try parser.integer(arguments[2], in: 1...3600, name: "seconds")
             )
         default:
             let shown = word.count > 32 ? String(word.prefix(32)) + "…" : word
-            throw ProtocolError(.unknownCommand, "unknown command \(shown)")
+            throw ProtocolError(.unknownCommand, "unknown command \(shown); HELP lists the commands")
         }
     }
 }
 
-/// Checks a command's arguments and turns them into values.
+/// Checks a command's arguments, the part of the line after the command word, and turns them
+/// into values.
 private struct ArgumentParser {
     let command: String
-    let arguments: [Substring]
+    /// Empty, or a space followed by the arguments.
+    let rest: Substring
 
-    func expect(count: Int, usage: String? = nil) throws(ProtocolError) {
-        try expect(count: count...count, usage: usage)
+    private static let spacing = "arguments are separated by single spaces, with none at the end of the line"
+
+    /// The arguments, split at single spaces; the last one takes the rest of the line when
+    /// `maximumSplits` is reached.
+    private func split(maximumSplits: Int = .max) throws(ProtocolError) -> [String] {
+        guard !rest.isEmpty else { return [] }
+        let words = rest.dropFirst().split(separator: " ", maxSplits: maximumSplits, omittingEmptySubsequences: false)
+        guard !words.contains(where: \.isEmpty) else { throw ProtocolError(.badArguments, "\(command): \(Self.spacing)") }
+        return words.map(String.init)
     }
 
-    func expect(count: ClosedRange<Int>, usage: String? = nil) throws(ProtocolError) {
+    func none() throws(ProtocolError) {
+        _ = try words(0...0, usage: nil)
+    }
+
+    func exactly(_ count: Int, usage: String) throws(ProtocolError) -> [String] {
+        try words(count...count, usage: usage)
+    }
+
+    func words(_ count: ClosedRange<Int>, usage: String?) throws(ProtocolError) -> [String] {
+        let arguments = try split()
         guard count.contains(arguments.count) else {
             let expected = count.lowerBound == count.upperBound ? "\(count.lowerBound)" : "\(count.lowerBound) to \(count.upperBound)"
             let noun = count.upperBound == 1 ? "argument" : "arguments"
@@ -149,36 +192,49 @@ private struct ArgumentParser {
                 "\(command) takes \(expected) \(noun), not \(arguments.count)" + (usage.map { ": \($0)" } ?? "")
             )
         }
+        return arguments
     }
 
-    func integer(at index: Int, in range: ClosedRange<Int>, name: String) throws(ProtocolError) -> Int {
-        guard let value = Int(arguments[index]) else {
-            throw ProtocolError(.badArguments, "\(name) must be a whole number, not \(arguments[index])")
+    func integer(_ text: String, in range: ClosedRange<Int>, name: String) throws(ProtocolError) -> Int {
+        guard let value = DecimalNumber.parse(text) else {
+            throw ProtocolError(.badArguments, "\(name) must be digits 0-9 with no sign or leading zero, not \(text.prefix(32))")
         }
-        guard range.contains(value) else {
+        guard value <= UInt64(range.upperBound), range.contains(Int(value)) else {
             throw ProtocolError(.invalidArgument, "\(name) must be \(range.lowerBound) to \(range.upperBound), not \(value)")
         }
-        return value
+        return Int(value)
     }
 
-    func token(at index: Int) throws(ProtocolError) -> UInt64 {
-        guard let token = UInt64(arguments[index]) else {
-            throw ProtocolError(.badArguments, "the token must be a decimal number, not \(arguments[index])")
+    func token(_ text: String) throws(ProtocolError) -> UInt64 {
+        guard let token = DecimalNumber.parse(text) else {
+            throw ProtocolError(.badArguments, "the token must be digits 0-9 with no sign or leading zero, not \(text.prefix(32))")
         }
         return token
     }
 
+    /// A job id: a UUID in lower-case text, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
+    func id(_ text: String) throws(ProtocolError) -> String {
+        let utf8 = Array(text.utf8)
+        var wellFormed = utf8.count == 36
+        for (index, byte) in utf8.enumerated() where wellFormed {
+            if index == 8 || index == 13 || index == 18 || index == 23 {
+                wellFormed = byte == UInt8(ascii: "-")
+            } else {
+                wellFormed = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+            }
+        }
+        guard wellFormed else {
+            throw ProtocolError(.badArguments, "\(text.prefix(64)) is not a job id (a UUID in lower-case text)")
+        }
+        return text
+    }
+
     /// `<id> <token>` followed by the rest of the line, taken whole (it is JSON and may hold spaces).
-    func idTokenAndRest(usage: String, restRequired: Bool, line: String) throws(ProtocolError) -> (id: String, token: UInt64, rest: String?) {
-        guard arguments.count >= (restRequired ? 3 : 2) else {
+    func report(usage: String, jsonRequired: Bool) throws(ProtocolError) -> (id: String, token: UInt64, json: String?) {
+        let arguments = try split(maximumSplits: 2)
+        guard arguments.count >= (jsonRequired ? 3 : 2) else {
             throw ProtocolError(.badArguments, "\(command) takes more arguments: \(usage)")
         }
-        let token = try token(at: 1)
-        var rest: String?
-        if arguments.count > 2 {
-            // From the start of the third argument to the end of the line.
-            rest = String(line[arguments[2].startIndex...])
-        }
-        return (String(arguments[0]), token, rest)
+        return (try id(arguments[0]), try token(arguments[1]), arguments.count > 2 ? arguments[2] : nil)
     }
 }

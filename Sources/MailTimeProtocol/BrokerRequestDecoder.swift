@@ -1,10 +1,11 @@
 import NIOCore
 
 /// Splits a client's bytes into request lines and, after `SEND <bytes>`, byte-counted payloads
-/// followed by CRLF (protocol.md, section 2).
+/// followed by CRLF (protocol.md, section 2). A line ends at LF; one CR before it is dropped.
 ///
-/// A line over `maximumLineLength` or a payload not followed by CRLF is fatal: nothing after it
-/// can be trusted, so the decoder stops. A payload over `maximumPayloadSize` is rejected but read
+/// A line over `maximumLineLength`, a `SEND` line whose payload's end cannot be found, or a
+/// payload not followed by CRLF (or LF) is fatal: nothing after it can be trusted, so the decoder
+/// stops. A payload over `maximumPayloadSize` is rejected but read
 /// and discarded, so the connection goes on, unless it is so large (over four times the maximum)
 /// that discarding it would be a way to waste the broker's time.
 public struct BrokerRequestDecoder: ByteToMessageDecoder {
@@ -58,26 +59,38 @@ public struct BrokerRequestDecoder: ByteToMessageDecoder {
             }
             return .needMoreData
         }
-        let length = newline - buffer.readerIndex
-        var line = buffer.readString(length: length)!
+        var bytes = buffer.readSlice(length: newline - buffer.readerIndex)!
         buffer.moveReaderIndex(forwardBy: 1)
-        while line.hasSuffix("\r") { line.removeLast() }
+        if bytes.readableBytesView.last == UInt8(ascii: "\r") { bytes.moveWriterIndex(to: bytes.writerIndex - 1) }
 
-        if let size = Self.sendSize(line) {
-            if size > maximumPayloadSize {
-                let error = ProtocolError(
-                    .emailTooLarge,
-                    "the email has \(size) bytes; the most accepted is \(maximumPayloadSize)"
-                )
-                if size > maximumPayloadSize * 4 {
+        switch Self.sendForm(bytes.readableBytesView) {
+        case .counted(let size):
+            guard size <= maximumPayloadSize else {
+                let error = ProtocolError(.emailTooLarge, "the email has \(size) bytes; the most accepted is \(maximumPayloadSize)")
+                if size > UInt64(maximumPayloadSize) * 4 {
                     stop(context, error)
                     return .needMoreData
                 }
                 context.fireChannelRead(NIOAny(BrokerFrame.rejected(error, fatal: false)))
-                state = .discarding(remaining: size + 2)
+                state = .discarding(remaining: Int(size) + 2)
                 return .continue
             }
-            state = .payload(line: line, size: size)
+            state = .payload(line: String(buffer: bytes), size: Int(size))
+            return .continue
+        case .malformed:
+            stop(
+                context,
+                ProtocolError(
+                    .badArguments,
+                    "SEND takes the payload's size in bytes (SEND <bytes>) or the email as JSON (SEND {…}); the payload's end cannot be found"
+                )
+            )
+            return .needMoreData
+        case .inline, .other:
+            break
+        }
+        guard let line = String(validating: bytes.readableBytesView, as: UTF8.self) else {
+            context.fireChannelRead(NIOAny(BrokerFrame.rejected(ProtocolError(.badArguments, "a request line must be UTF-8"), fatal: false)))
             return .continue
         }
         context.fireChannelRead(NIOAny(BrokerFrame.request(line: line, payload: nil)))
@@ -115,10 +128,27 @@ public struct BrokerRequestDecoder: ByteToMessageDecoder {
         context.fireChannelRead(NIOAny(BrokerFrame.rejected(error, fatal: true)))
     }
 
-    /// The byte count of a well-formed `SEND <bytes>` line, or `nil` for any other line.
-    static func sendSize(_ line: String) -> Int? {
-        let words = line.split(separator: " ", omittingEmptySubsequences: true)
-        guard words.count == 2, words[0].uppercased() == "SEND", let size = Int(words[1]), size >= 0 else { return nil }
-        return size
+    /// How a line's bytes (without CRLF) frame a `SEND`.
+    enum SendForm: Equatable {
+        /// `SEND <bytes>`: a payload of this many bytes and CRLF follow.
+        case counted(UInt64)
+        /// `SEND {…}`: the email is on the line.
+        case inline
+        /// A `SEND` line of neither form: where its payload ends cannot be known.
+        case malformed
+        /// Not a `SEND`.
+        case other
+    }
+
+    /// The `SEND` form of a line: its command word (up to the first space or tab) in any case, one
+    /// space, then a number in the syntax of section 2 or JSON starting with `{`.
+    static func sendForm(_ line: some Collection<UInt8>) -> SendForm {
+        let word = line.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
+        guard word.count == 4, zip(word, "SEND".utf8).allSatisfy({ $0 == $1 || $0 == $1 | 0x20 }) else { return .other }
+        let rest = line.dropFirst(4)
+        guard rest.first == UInt8(ascii: " ") else { return .malformed }
+        let argument = rest.dropFirst()
+        if argument.first == UInt8(ascii: "{") { return .inline }
+        return DecimalNumber.parse(bytes: argument).map(SendForm.counted) ?? .malformed
     }
 }

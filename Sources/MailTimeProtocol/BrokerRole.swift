@@ -12,7 +12,7 @@ public enum BrokerRole: String, Hashable, Sendable, CaseIterable {
         switch (self, command) {
         case (.admin, _):
             true
-        case (_, .ping), (_, .auth), (_, .quit):
+        case (_, .ping), (_, .help), (_, .auth), (_, .quit):
             true
         case (.producer, .send), (.producer, .cancel), (.producer, .status):
             true

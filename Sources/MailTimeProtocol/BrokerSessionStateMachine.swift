@@ -45,10 +45,15 @@ public struct BrokerSessionStateMachine: Sendable {
         guard state != .closed else { return .ignore }
         switch frame {
         case .rejected(let error, let fatal):
-            guard fatal else { return .reply(.error(error)) }
+            guard fatal else { return .reply(.error(refusal ?? error)) }
             state = .closed
             return .replyAndClose(.error(error))
         case .request(let line, let payload):
+            // Before AUTH and while streaming events, a line is refused by its command word alone:
+            // its arguments are not looked at, and unknown commands are not told apart.
+            if let refusal, !Self.acceptedWords(in: state).contains(BrokerCommand.word(of: line)) {
+                return .reply(.error(refusal))
+            }
             do throws(ProtocolError) {
                 return received(try BrokerCommand(line: line, payload: payload))
             } catch {
@@ -78,6 +83,21 @@ public struct BrokerSessionStateMachine: Sendable {
         return .reply(.error(Self.authFailed))
     }
 
+    /// The error every request gets in the current state unless its command word is accepted there:
+    /// `AUTH_REQUIRED` before `AUTH`, `EVENTS_ONLY` while streaming events.
+    private var refusal: ProtocolError? {
+        switch state {
+        case .unauthenticated: Self.authRequired
+        case .streamingEvents: Self.eventsOnly
+        case .authenticated, .closed: nil
+        }
+    }
+
+    /// The command words accepted in `state` when ``refusal`` is not `nil`.
+    private static func acceptedWords(in state: State) -> Set<String> {
+        state == .streamingEvents ? ["QUIT"] : ["PING", "HELP", "AUTH", "QUIT"]
+    }
+
     private mutating func received(_ command: BrokerCommand) -> Action {
         if command == .quit {
             state = .closed
@@ -87,20 +107,22 @@ public struct BrokerSessionStateMachine: Sendable {
         case .closed:
             return .ignore
         case .streamingEvents:
-            return .reply(.error(ProtocolError(.eventsOnly, "this connection streams events; only QUIT is accepted")))
+            return .reply(.error(Self.eventsOnly))
         case .unauthenticated, .authenticated:
             break
         }
         switch command {
         case .ping:
             return .reply(.ok("PONG"))
+        case .help:
+            return .reply(BrokerCommand.helpReply)
         case .auth(let token):
             return .verify(token: token)
         default:
             break
         }
         guard case .authenticated(let role) = state else {
-            return .reply(.error(ProtocolError(.authRequired, "authenticate first: AUTH <token>")))
+            return .reply(.error(Self.authRequired))
         }
         guard role.permits(command) else {
             return .reply(.error(ProtocolError(.forbidden, "the \(role.rawValue) role may not use \(command.name)")))
@@ -113,4 +135,6 @@ public struct BrokerSessionStateMachine: Sendable {
     }
 
     private static let authFailed = ProtocolError(.authFailed, "the token is not valid")
+    private static let authRequired = ProtocolError(.authRequired, "authenticate first: AUTH <token>")
+    private static let eventsOnly = ProtocolError(.eventsOnly, "this connection streams events; only QUIT is accepted")
 }

@@ -8,8 +8,8 @@ public struct QueueError: Error, Hashable, Sendable, CustomStringConvertible {
 
         /// No job has this id.
         public static let notFound = Code("NOT_FOUND")
-        /// The lease this token belongs to is no longer held: it expired and the job was leased again,
-        /// or the job returned to the queue.
+        /// The token is not the one of the job's latest lease (it was leased again since, or the token
+        /// was never its), or no lease is held on the job (a report already ended it).
         public static let staleToken = Code("STALE_TOKEN")
         /// The job is in a state that does not allow the operation (for example cancelling a sent job).
         public static let invalidState = Code("INVALID_STATE")

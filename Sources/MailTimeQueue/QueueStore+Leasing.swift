@@ -268,11 +268,11 @@ extension QueueStore {
     /// A job whose lease expired but was not leased again may still report.
     private func heldJob(_ id: JobID, token: UInt64, _ transaction: LMDBTransaction) throws -> Job {
         let job = try existingJob(id, transaction)
-        guard let lease = job.lease, lease.token == token else {
-            throw QueueError(
-                .staleToken,
-                "token \(token) does not hold job \(id): its lease expired and the job was leased again"
-            )
+        guard let lease = job.lease else {
+            throw QueueError(.staleToken, "token \(token) does not hold job \(id): no lease is held on it")
+        }
+        guard lease.token == token else {
+            throw QueueError(.staleToken, "token \(token) does not hold job \(id): it is not the token of the job's latest lease")
         }
         switch job.state {
         case .leased, .ready, .scheduled:

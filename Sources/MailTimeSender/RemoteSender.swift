@@ -42,7 +42,7 @@ public struct RemoteSender: Sendable {
     /// to ``shutdownGracePeriod``. Sends still running then are abandoned to their leases: the
     /// emails go out again after the leases expire.
     public func run() async throws {
-        let source = BrokerJobSource(clients: clients, visibilitySeconds: visibilitySeconds)
+        let source = BrokerJobSource(clients: clients, visibilitySeconds: visibilitySeconds, logger: logger)
         let workers = (0..<concurrency).map { _ in
             SenderWorker(
                 source: source,

@@ -16,6 +16,19 @@ import Testing
         }
     }
 
+    @Test func sendInlineTakesTheEmailFromTheLine() async throws {
+        try await CommandFixture.run { fixture in
+            let reply = try await fixture.reply("SEND \(Self.email)")
+            let id = try #require(JobID(String(reply.line.dropFirst(3))), "\(reply.line)")
+            #expect(try await fixture.job(id).state == .ready)
+            let keyed = #"{"from":"a@example.com","to":"b@example.com","text":"x","idempotency_key":"k-2"}"#
+            let counted = try await fixture.reply("SEND \(keyed.utf8.count)", payload: keyed)
+            #expect(try await fixture.reply("SEND \(keyed)").line == counted.line + " DUPLICATE")
+            #expect(CommandFixture.errorCode(try await fixture.reply(#"SEND {"to":"bob@","text":"x"}"#)) == "INVALID_ADDRESS")
+            #expect(CommandFixture.errorCode(try await fixture.reply("SEND {nope")) == "INVALID_JSON")
+        }
+    }
+
     @Test func aRepeatedIdempotencyKeyRepliesDuplicateWithTheFirstID() async throws {
         try await CommandFixture.run { fixture in
             let email = #"{"from":"a@example.com","to":"b@example.com","text":"x","idempotency_key":"k-1"}"#
@@ -108,7 +121,7 @@ import Testing
             let fail = #"{"error":{"code":"SMTP_PERMANENT","text":"550 no","provider":"p"}}"#
             #expect(try await fixture.reply("FAIL \(second) \(secondToken) \(fail)").line == "OK FAILED")
             #expect(try await fixture.job(second).state == .failed)
-            #expect(try await fixture.reply("REQUEUE failed").line == "OK 1")
+            #expect(try await fixture.reply("REQUEUE FAILED").line == "OK 1")
             #expect(try await fixture.job(second).state == .ready)
         }
     }

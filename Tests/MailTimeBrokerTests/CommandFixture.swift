@@ -38,9 +38,15 @@ struct CommandFixture {
         return try await body(fixture)
     }
 
-    /// Runs the request `line` (with `payload` after `SEND`) and waits for its reply.
+    /// Runs the request `line` (with `payload` after `SEND <bytes>`) and waits for its reply; a line
+    /// that does not parse gets its error reply, as the session gives it.
     func reply(_ line: String, payload: String? = nil) async throws -> BrokerReply {
-        let command = try BrokerCommand(line: line, payload: payload.map { ByteBuffer(string: $0) })
+        let command: BrokerCommand
+        do throws(ProtocolError) {
+            command = try BrokerCommand(line: line, payload: payload.map { ByteBuffer(string: $0) })
+        } catch {
+            return .error(error)
+        }
         return await withCheckedContinuation { continuation in
             executor.execute(command, peer: "test") { continuation.resume(returning: $0) }
         }

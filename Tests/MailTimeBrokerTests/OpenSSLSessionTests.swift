@@ -17,12 +17,22 @@ struct OpenSSLSessionTests {
             #expect(await client.line() == "ERR AUTH_REQUIRED authenticate first: AUTH <token>")
             client.type("AUTH \(broker.adminToken)")
             #expect(await client.line() == "OK admin")
-            client.sendEmail(email)
+            client.type("HELP")
+            let help = try #require(await client.line())
+            #expect(help == "OK 19")
+            var usages: [String] = []
+            for _ in 0..<19 { usages.append(await client.line() ?? "") }
+            #expect(usages.first == "HELP PING: replies OK PONG (anyone)")
+            #expect(usages.last == "HELP TOUCH <id> <token> <seconds>: extends a lease by 1-3600 seconds from now (worker)")
+            client.type("SEND \(email)")
             let sent = try #require(await client.line())
             let id = String(try #require(sent.split(separator: " ").last))
             #expect(sent.hasPrefix("OK ") && id.count == 36)
-            client.sendEmail(#"{"to":"bob@","text":"x"}"#)
+            client.type(#"SEND {"to":"bob@","text":"x"}"#)
             #expect(await client.line()?.hasPrefix(#"ERR INVALID_ADDRESS to: "bob@" is not a valid address"#) == true)
+            client.sendEmail(email)
+            let counted = try #require(await client.line())
+            #expect(counted.hasPrefix("OK ") && counted.count == 39 && counted != sent)
             client.type("STATUS \(id)")
             let status = try #require(await client.line())
             #expect(status.hasPrefix("OK {"))
@@ -31,6 +41,36 @@ struct OpenSSLSessionTests {
             #expect(object?["state"] as? String == "ready")
             client.type("QUIT")
             #expect(await client.line() == "OK BYE")
+            #expect(await client.closes(within: .seconds(5)))
+        }
+    }
+
+    @Test func strictLinesGetTheirDocumentedRepliesAndTheConnectionGoesOn() async throws {
+        try await TestBroker.run { broker in
+            let client = try OpenSSLClient(port: broker.port)
+            _ = await client.line()
+            client.type("FROB")
+            #expect(await client.line()?.hasPrefix("ERR AUTH_REQUIRED ") == true)
+            client.type("help")
+            #expect(await client.line() == "OK 19")
+            for _ in 0..<19 { _ = await client.line() }
+            client.type("AUTH \(broker.adminToken)")
+            #expect(await client.line() == "OK admin")
+            for (line, code) in [
+                ("", "UNKNOWN_COMMAND"), ("FROB", "UNKNOWN_COMMAND"), ("LIST  ready", "BAD_ARGUMENTS"), ("LIST\tready", "BAD_ARGUMENTS"),
+                ("LIST READY", "BAD_ARGUMENTS"), ("LIST ready - +10", "BAD_ARGUMENTS"), ("LIST ready - 010", "BAD_ARGUMENTS"),
+                ("REQUEUE failed", "BAD_ARGUMENTS"), ("STATUS 0193A3C4-2F1E-7CC0-8A9E-6F1D2C3B4A59", "BAD_ARGUMENTS"),
+                ("STATUS 0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59", "NOT_FOUND"),
+            ] {
+                client.type(line)
+                let reply = await client.line()
+                #expect(reply?.hasPrefix("ERR \(code) ") == true, "\(line): \(reply ?? "closed")")
+            }
+            client.type("list ready - 10")
+            #expect(await client.line() == "OK 0")
+            // A SEND whose payload's end cannot be found closes the connection.
+            client.type("SEND +10")
+            #expect(await client.line()?.hasPrefix("ERR BAD_ARGUMENTS ") == true)
             #expect(await client.closes(within: .seconds(5)))
         }
     }

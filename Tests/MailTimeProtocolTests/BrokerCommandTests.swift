@@ -1,3 +1,4 @@
+import MailTimeModel
 import MailTimeProtocol
 import NIOCore
 import Testing
@@ -11,10 +12,10 @@ import Testing
         #expect(try BrokerCommand(line: "CANCEL \(id)") == .cancel(id: id))
         #expect(try BrokerCommand(line: "STATUS \(id)") == .status(id: id))
         #expect(try BrokerCommand(line: "STATS") == .stats)
-        #expect(try BrokerCommand(line: "LIST ready") == .list(state: "ready", after: nil, limit: 100))
-        #expect(try BrokerCommand(line: "LIST FAILED - 5") == .list(state: "failed", after: nil, limit: 5))
-        #expect(try BrokerCommand(line: "LIST sent \(id) 7") == .list(state: "sent", after: id, limit: 7))
-        #expect(try BrokerCommand(line: "REQUEUE failed") == .requeue(target: .allFailed))
+        #expect(try BrokerCommand(line: "LIST ready") == .list(state: .ready, after: nil, limit: 100))
+        #expect(try BrokerCommand(line: "list failed - 5") == .list(state: .failed, after: nil, limit: 5))
+        #expect(try BrokerCommand(line: "LIST sent \(id) 7") == .list(state: .sent, after: id, limit: 7))
+        #expect(try BrokerCommand(line: "REQUEUE FAILED") == .requeue(target: .allFailed))
         #expect(try BrokerCommand(line: "REQUEUE \(id)") == .requeue(target: .id(id)))
         #expect(try BrokerCommand(line: "PAUSE") == .pause)
         #expect(try BrokerCommand(line: "resume") == .resume)
@@ -29,14 +30,22 @@ import Testing
         #expect(try BrokerCommand(line: #"RETRY \#(id) 7 {"error": {}}"#) == .retry(id: id, token: 7, report: #"{"error": {}}"#))
         #expect(try BrokerCommand(line: #"FAIL \#(id) 7 {}"#) == .fail(id: id, token: 7, report: "{}"))
         #expect(try BrokerCommand(line: "TOUCH \(id) 7 60") == .touch(id: id, token: 7, seconds: 60))
+        #expect(try BrokerCommand(line: "help") == .help)
+        #expect(try BrokerCommand(line: #"SEND {"to": "a@b.c"}"#) == .send(payload: ByteBuffer(string: #"{"to": "a@b.c"}"#)))
+        #expect(try BrokerCommand(line: "TOUCH \(id) 0 3600") == .touch(id: id, token: 0, seconds: 3600))
+        #expect(try BrokerCommand(line: "COMPLETE \(id) 18446744073709551615") == .complete(id: id, token: .max, results: nil))
     }
 
     @Test(arguments: [
         ("FROB", ProtocolError.Code.unknownCommand),
         ("", .unknownCommand),
+        ("   ", .unknownCommand),
         ("PING now", .badArguments),
+        ("HELP SEND", .badArguments),
         ("AUTH", .badArguments),
         ("SEND 3", .badArguments),
+        ("SEND", .badArguments),
+        ("SEND  {}", .badArguments),
         ("LEASE ten 60", .badArguments),
         ("LEASE 0 60", .invalidArgument),
         ("LEASE 1001 60", .invalidArgument),
@@ -47,7 +56,41 @@ import Testing
         ("COMPLETE x", .badArguments),
         ("COMPLETE x -1", .badArguments),
         ("RETRY x 1", .badArguments),
-        ("TOUCH x 1 0", .invalidArgument),
+        ("TOUCH x 1 0", .badArguments),
+        ("TOUCH 0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59 1 0", .invalidArgument),
+        ("TOUCH 0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59 1 3601", .invalidArgument),
+        // Numbers: 1*DIGIT in ASCII, no sign, no leading zero, at most 2^64 - 1.
+        ("LEASE +1 60", .badArguments),
+        ("LEASE -1 60", .badArguments),
+        ("LEASE 01 60", .badArguments),
+        ("LEASE 1e3 60", .badArguments),
+        ("LEASE 0x10 60", .badArguments),
+        ("LEASE \u{0661} 60", .badArguments),
+        ("LEASE 1.0 60", .badArguments),
+        ("LEASE 18446744073709551615 60", .invalidArgument),
+        ("LEASE 18446744073709551616 60", .badArguments),
+        ("TOUCH 0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59 +10 60", .badArguments),
+        ("TOUCH 0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59 010 60", .badArguments),
+        ("COMPLETE 0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59 +1", .badArguments),
+        // Separators: single spaces only.
+        ("LEASE 1  60", .badArguments),
+        ("LEASE 1 60 ", .badArguments),
+        (" PING", .badArguments),
+        ("PING ", .badArguments),
+        ("LEASE\t1 60", .badArguments),
+        ("LEASE 1\t60", .badArguments),
+        ("COMPLETE 0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59  1", .badArguments),
+        ("COMPLETE 0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59 1 ", .badArguments),
+        ("STATUS 0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59\r", .badArguments),
+        ("STATUS 0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59\u{7F}", .badArguments),
+        // Arguments are case-sensitive: state names in lower case, FAILED in upper case, ids in lower case.
+        ("LIST READY", .badArguments),
+        ("LIST Ready", .badArguments),
+        ("REQUEUE failed", .badArguments),
+        ("STATUS 0193A3C4-2F1E-7CC0-8A9E-6F1D2C3B4A59", .badArguments),
+        ("CANCEL 0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a5", .badArguments),
+        ("CANCEL 0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a590", .badArguments),
+        ("LIST ready 0193A3C4-2F1E-7CC0-8A9E-6F1D2C3B4A59", .badArguments),
     ])
     func refusesMalformedRequests(line: String, code: ProtocolError.Code) {
         #expect(throws: ProtocolError.self) { try BrokerCommand(line: line) }

@@ -73,10 +73,59 @@ import Testing
         #expect(error.code == .expectedCRLF)
     }
 
-    @Test func malformedSendIsALineForTheParser() throws {
+    @Test(arguments: ["SEND x", "SEND -1", "SEND +10", "SEND 010", "SEND 1e3", "SEND 0x10", "SEND \u{0661}", "SEND", "SEND ", "SEND  5", "SEND\t5"])
+    func aSendWhosePayloadCannotBeFoundIsFatal(line: String) throws {
+        let result = try frames("\(line)\r\n{}\r\nPING\r\n", maximumLine: 64)
+        #expect(result.count == 1, "\(line)")
+        guard case .rejected(let error, true) = result.first else {
+            Issue.record("not fatal: \(line)")
+            return
+        }
+        #expect(error.code == .badArguments)
+    }
+
+    @Test func aSendCountOverTheLargestNumberIsTooLarge() throws {
+        guard case .rejected(let error, true) = try frames("SEND 18446744073709551615\r\nxx").first else {
+            Issue.record("not fatal")
+            return
+        }
+        #expect(error.code == .emailTooLarge)
+    }
+
+    @Test(arguments: [true, false])
+    func inlineSendIsALine(byteByByte: Bool) throws {
+        let input = "SEND {\"to\":\"a@b.c\",\"text\":\"x y\"}\r\nsend {}\nPING\r\n"
         #expect(
-            try frames("SEND x\r\nSEND -1\r\n") == [
-                .request(line: "SEND x", payload: nil), .request(line: "SEND -1", payload: nil),
+            try frames(input, byteByByte: byteByByte) == [
+                .request(line: #"SEND {"to":"a@b.c","text":"x y"}"#, payload: nil),
+                .request(line: "send {}", payload: nil),
+                .request(line: "PING", payload: nil),
             ])
+    }
+
+    @Test func aPayloadMayEndWithABareLFLikeALine() throws {
+        #expect(
+            try frames("SEND 2\r\n{}\nPING\n") == [
+                .request(line: "SEND 2", payload: ByteBuffer(string: "{}")), .request(line: "PING", payload: nil),
+            ])
+    }
+
+    @Test func onlyOneCRBeforeTheLFIsDropped() throws {
+        #expect(
+            try frames("PING\r\r\n\r\n\n") == [
+                .request(line: "PING\r", payload: nil), .request(line: "", payload: nil), .request(line: "", payload: nil),
+            ])
+    }
+
+    @Test func aLineThatIsNotUTF8IsRefusedAndTheConnectionGoesOn() throws {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(BrokerRequestDecoder(maximumLineLength: 64, maximumPayloadSize: 32)))
+        try channel.writeInbound(ByteBuffer(bytes: Array("STATUS ".utf8) + [0xC3, 0x28] + Array("\r\nPING\r\n".utf8)))
+        guard case .rejected(let error, false) = try channel.readInbound(as: BrokerFrame.self) else {
+            Issue.record("not refused")
+            return
+        }
+        #expect(error.code == .badArguments)
+        #expect(try channel.readInbound(as: BrokerFrame.self) == .request(line: "PING", payload: nil))
+        _ = try? channel.finish()
     }
 }

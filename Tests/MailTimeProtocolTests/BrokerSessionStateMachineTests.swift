@@ -73,9 +73,62 @@ import Testing
     @Test func framingErrors() {
         var session = BrokerSessionStateMachine()
         let tooLarge = ProtocolError(.emailTooLarge, "big")
+        #expect(Self.code(session.received(.rejected(tooLarge, fatal: false))) == "AUTH_REQUIRED")
+        _ = session.received(request("AUTH t"))
+        _ = session.tokenVerified(.producer)
         #expect(session.received(.rejected(tooLarge, fatal: false)) == .reply(.error(tooLarge)))
         let tooLong = ProtocolError(.lineTooLong, "long")
         #expect(session.received(.rejected(tooLong, fatal: true)) == .replyAndClose(.error(tooLong)))
         #expect(session.state == .closed)
+    }
+
+    /// The code of an `ERR` reply action, or `nil`.
+    static func code(_ action: BrokerSessionStateMachine.Action) -> String? {
+        guard case .reply(let reply) = action, reply.isError else { return nil }
+        return reply.line.split(separator: " ")[1].description
+    }
+
+    @Test(arguments: ["STATS", "FROB", "", "   ", "SEND {}", "LIST READY", " PING", "stats now"])
+    func beforeAuthEveryOtherLineGetsAuthRequired(line: String) {
+        var session = BrokerSessionStateMachine()
+        #expect(Self.code(session.received(request(line))) == "AUTH_REQUIRED", "\(line)")
+        #expect(session.state == .unauthenticated(failures: 0))
+    }
+
+    @Test func beforeAuthPingHelpAndQuitWorkAndTheirArgumentsAreChecked() {
+        var session = BrokerSessionStateMachine()
+        #expect(session.received(request("ping")) == .reply(.ok("PONG")))
+        #expect(session.received(request("HELP")) == .reply(BrokerCommand.helpReply))
+        #expect(Self.code(session.received(request("HELP me"))) == "BAD_ARGUMENTS")
+        #expect(Self.code(session.received(request("AUTH"))) == "BAD_ARGUMENTS")
+        #expect(session.received(request("quit")) == .replyAndClose(.ok("BYE")))
+    }
+
+    @Test func helpListsEveryCommandWithItsArguments() {
+        let reply = BrokerCommand.helpReply
+        #expect(reply.line == "OK \(reply.dataLines.count)")
+        #expect(reply.dataLines.allSatisfy { $0.text.hasPrefix("HELP ") && $0.payload == nil })
+        let words = Set(reply.dataLines.map { $0.text.split(separator: " ")[1].filter { $0 != ":" } })
+        #expect(
+            words == [
+                "PING", "HELP", "AUTH", "QUIT", "SEND", "CANCEL", "STATUS", "STATS", "LIST", "REQUEUE", "PAUSE", "RESUME", "EVENTS", "LEASE",
+                "COMPLETE", "RETRY", "FAIL", "TOUCH",
+            ])
+        #expect(reply.dataLines.contains { $0.text.hasPrefix("HELP SEND {json}: ") })
+        #expect(reply.dataLines.contains { $0.text.hasPrefix("HELP TOUCH <id> <token> <seconds>: ") })
+    }
+
+    @Test func afterAuthMalformedLinesGetTheirOwnCodes() {
+        var session = BrokerSessionStateMachine()
+        _ = session.received(request("AUTH t"))
+        _ = session.tokenVerified(.admin)
+        #expect(Self.code(session.received(request(""))) == "UNKNOWN_COMMAND")
+        #expect(Self.code(session.received(request("FROB"))) == "UNKNOWN_COMMAND")
+        #expect(Self.code(session.received(request("LIST  ready"))) == "BAD_ARGUMENTS")
+        #expect(session.received(request("HELP")) == .reply(BrokerCommand.helpReply))
+        _ = session.received(request("EVENTS"))
+        #expect(Self.code(session.received(request("FROB"))) == "EVENTS_ONLY")
+        #expect(Self.code(session.received(request("HELP"))) == "EVENTS_ONLY")
+        #expect(Self.code(session.received(.rejected(ProtocolError(.emailTooLarge, "big"), fatal: false))) == "EVENTS_ONLY")
     }
 }

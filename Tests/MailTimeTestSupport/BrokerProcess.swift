@@ -106,10 +106,12 @@ public final class BrokerProcess: Sendable {
         return try await Self.exitStatus(of: child, within: timeout)
     }
 
-    /// Starts the broker again on the same data directory (after ``kill()``); returns once it accepts connections.
-    public func restart() async throws {
+    /// Starts the broker again on the same data directory (after ``kill()``), on `port` (the port it
+    /// had, read before ``kill()``, for clients that reconnect) or on a port the kernel picks;
+    /// returns once it accepts connections.
+    public func restart(port: Int? = nil) async throws {
         guard running.withLock({ $0 == nil }) else { throw ChildProcess.Failure("mailtimed is still running") }
-        try await launch()
+        try await launch(port: port ?? 0)
     }
 
     /// Ends the broker at once (SIGKILL when SIGTERM does not end it immediately, so that a test's cleanup
@@ -135,8 +137,8 @@ public final class BrokerProcess: Sendable {
         }
     }
 
-    private func launch() async throws {
-        let arguments = ["--data-directory", dataDirectory.path, "--listen-host", "127.0.0.1", "--listen-port", "0"] + flags
+    private func launch(port requestedPort: Int = 0) async throws {
+        let arguments = ["--data-directory", dataDirectory.path, "--listen-host", "127.0.0.1", "--listen-port", "\(requestedPort)"] + flags
         let child = try ChildProcess.launch(try BuiltProduct.path("mailtimed"), arguments: arguments, mergeStandardError: true)
         let port: Int
         do {

@@ -1,0 +1,27 @@
+extension BrokerCommand {
+    /// `HELP`'s reply (protocol.md, section 5): `OK <n>`, then one `HELP <usage>: <what it does>`
+    /// line per command, those open to all first, then by role.
+    public static let helpReply = BrokerReply.okLines(
+        [
+            "PING: replies OK PONG (anyone)",
+            "HELP: lists the commands (anyone)",
+            "AUTH <token>: authenticates; replies OK <role> (anyone)",
+            "QUIT: replies OK BYE and closes the connection (anyone)",
+            "SEND {json}: queues the email given as compact JSON on the line (producer)",
+            "SEND <bytes>: queues the email given as the next <bytes> bytes, then CRLF (producer)",
+            "CANCEL <id>: cancels a queued email (producer)",
+            "STATUS <id>: an email's state as JSON (producer)",
+            "STATS: the queue's counts and the providers' health (admin)",
+            "LIST <state> [after-id|-] [limit]: up to limit (1-1000) emails in a state (admin)",
+            "REQUEUE <id>|FAILED: puts a failed or cancelled email back, or every failed one (admin)",
+            "PAUSE: stops the broker's own senders (admin)",
+            "RESUME: starts them again (admin)",
+            "EVENTS: streams events on this connection (admin)",
+            "LEASE <max> <visibility-seconds>: leases up to max (1-1000) due emails (worker)",
+            "COMPLETE <id> <token> [results-json]: the leased email was delivered (worker)",
+            "RETRY <id> <token> <json>: a temporary failure (worker)",
+            "FAIL <id> <token> <json>: a permanent failure (worker)",
+            "TOUCH <id> <token> <seconds>: extends a lease by 1-3600 seconds from now (worker)",
+        ].map { ReplyLine("HELP " + $0) }
+    )
+}
