@@ -46,6 +46,8 @@ final class GroupCommitter: @unchecked Sendable {
     /// How many callers the last answer released: most of them come back with their next request,
     /// and a round that waits for them commits them together.
     private var recentlyAnswered = 0
+    /// Whether the last round failed to commit: only the first failure of a run is logged as an error.
+    private var isFailing = false
 
     /// The longest a round waits for released callers to come back.
     static let gatheringDelay: TimeInterval = 0.002
@@ -141,6 +143,10 @@ final class GroupCommitter: @unchecked Sendable {
                     try store.persistCounters(transaction)
                 }
                 let events = store.transactionCommitted()
+                if isFailing {
+                    isFailing = false
+                    logger.notice("store writes again")
+                }
                 if try store.environment.lastTransactionID() != before {
                     // This commit synced its data pages, and with them the previous commit's meta page.
                     answer(undurable, events: undurableEvents)
@@ -191,7 +197,12 @@ final class GroupCommitter: @unchecked Sendable {
     /// A round could not be committed and was rolled back: its writing requests fail, its reading
     /// ones are answered from a read-only transaction.
     private func failRound(_ requests: [StoreRequest], _ error: any Error) {
-        logger.error("store transaction failed", metadata: ["error": "\(error)", "store.directory": "\(store.configuration.directory)"])
+        logger.log(
+            level: isFailing ? .debug : .error,
+            "store transaction failed",
+            metadata: ["error": "\(error)", "store.directory": "\(store.configuration.directory)"]
+        )
+        isFailing = true
         reopenIfRefused()
         // What committed before this round waits for a sync that this round's commit would have made.
         syncAndAnswer()

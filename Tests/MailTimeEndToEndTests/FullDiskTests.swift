@@ -28,8 +28,9 @@ struct FullDiskTests {
         var acknowledged: [String] = []
         var refusal: MailTimeClientError?
         for number in 0..<2000 {
+            let email = try Self.email(number)
             do {
-                acknowledged.append(try await client.send(try Self.email(number)).id)
+                acknowledged.append(try await client.send(email).id)
             } catch {
                 refusal = error
                 break

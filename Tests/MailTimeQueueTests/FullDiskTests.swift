@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import MailTimeQueue
 import MailTimeTestSupport
-import Synchronization
 import Testing
 
 /// The queue on a tmpfs of 1 MB: writes fail with `STORAGE` once it is full, reads go on, nothing
@@ -31,22 +30,17 @@ struct FullDiskTests {
         #expect(acknowledged.count > 20)
 
         // A write and reads submitted together: the write fails, the reads are answered.
-        let answers = Mutex<[String: String]>([:])
-        let done = AsyncStream.makeStream(of: Void.self)
-        func record(_ name: String) -> @Sendable (Result<some Sendable, any Error>) -> Void {
-            { result in
-                answers.withLock { $0[name] = (try? result.get()).map { _ in "ok" } ?? "\(result)" }
-                done.continuation.yield()
-            }
+        let (answers, answer) = AsyncStream.makeStream(of: (String, String).self)
+        func record<Value: Sendable>(_ name: String) -> @Sendable (Result<Value, any Error>) -> Void {
+            { result in answer.yield((name, (try? result.get()).map { _ in "ok" } ?? "\(result)")) }
         }
         let someID = try #require(acknowledged.keys.first)
         queue.submit(.enqueue([NewJob(payload: Self.payload(-1))]), completion: record("enqueue"))
         queue.submit(.status(someID), completion: record("status"))
         queue.submit(.stats(), completion: record("stats"))
         queue.submit(.list(state: .ready, limit: 5), completion: record("list"))
-        var iterator = done.stream.makeAsyncIterator()
-        for _ in 0..<4 { await iterator.next() }
-        let answered = answers.withLock { $0 }
+        var answered: [String: String] = [:]
+        for await (name, text) in answers.prefix(4) { answered[name] = text }
         #expect(answered["enqueue"]?.contains("STORAGE") == true, "\(answered)")
         #expect(answered["status"] == "ok" && answered["stats"] == "ok" && answered["list"] == "ok", "\(answered)")
         #expect(try await queue.stats().count(.ready) == acknowledged.count)
