@@ -20,7 +20,7 @@ struct FullDiskTests {
         // Space an operator can free later, as they would by deleting logs.
         try filesystem.writeFiller("filler", bytes: 1 << 20)
         let broker = try await BrokerProcess.start(
-            ["--senders", "0", "--log-level", "critical"],
+            ["--senders", "0", "--log-level", "notice"],
             dataDirectory: URL(fileURLWithPath: filesystem.path + "/data")
         )
         defer { broker.stop() }
@@ -68,7 +68,7 @@ struct FullDiskTests {
         let filesystem = try await Ext4Image.mount(megabytes: 32)
         defer { filesystem.unmount() }
         let broker = try await BrokerProcess.start(
-            ["--senders", "0", "--log-level", "critical"],
+            ["--senders", "0", "--log-level", "notice"],
             dataDirectory: URL(fileURLWithPath: filesystem.path + "/data")
         )
         defer { broker.stop() }
