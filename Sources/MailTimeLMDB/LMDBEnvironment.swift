@@ -62,7 +62,12 @@ public final class LMDBEnvironment: @unchecked Sendable {
     }
 
     /// Creates and opens an environment; closes it again when any step fails.
-    private static func openEnvironment(_ directory: String, mapSize: Int, maxDatabases: Int, flags: UInt32) throws(LMDBError) -> (OpaquePointer, Int) {
+    private static func openEnvironment(
+        _ directory: String,
+        mapSize: Int,
+        maxDatabases: Int,
+        flags: UInt32
+    ) throws(LMDBError) -> (OpaquePointer, Int) {
         var environment: OpaquePointer?
         let created = mdb_env_create(&environment)
         guard created == MDB_SUCCESS, let environment else {

@@ -63,7 +63,9 @@ import Testing
             let total = 1234
             var ids: [JobID] = []
             for start in stride(from: 0, to: total, by: 1000) {
-                let batch = (start..<min(start + 1000, total)).map { NewJob(payload: Array("email \($0) ".utf8) + [UInt8](repeating: 0x63, count: 2100)) }
+                let batch = (start..<min(start + 1000, total)).map {
+                    NewJob(payload: Array("email \($0) ".utf8) + [UInt8](repeating: 0x63, count: 2100))
+                }
                 ids += try await queue.enqueue(batch).map(\.id)
             }
             while true {
