@@ -62,6 +62,9 @@ public struct BrokerConfiguration: Sendable {
     public var retryPolicy = RetryPolicy()
     public var idempotencyWindow: Duration = .seconds(24 * 3600)
     public var historyRetention: Duration = .seconds(7 * 24 * 3600)
+    /// How long a sent email keeps its body (its record stays for ``historyRetention``). Default 1 day;
+    /// zero deletes the body as the email is sent.
+    public var bodyRetention: Duration = .seconds(24 * 3600)
 
     public init() {}
 
@@ -71,6 +74,7 @@ public struct BrokerConfiguration: Sendable {
         configuration.retryPolicy = retryPolicy
         configuration.idempotencyWindow = idempotencyWindow
         configuration.historyRetention = historyRetention
+        configuration.bodyRetention = bodyRetention
         // The stored payload is the validated email plus its Message-ID; leave room for that.
         configuration.maximumPayloadSize = maximumEmailSize + 4096
         return configuration

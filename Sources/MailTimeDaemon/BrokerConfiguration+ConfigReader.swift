@@ -71,6 +71,9 @@ extension BrokerConfiguration {
         shutdownGracePeriod = .seconds(config.int(forKey: "shutdown.grace-seconds", default: 30))
         idempotencyWindow = .seconds(config.int(forKey: "idempotency-window-seconds", default: 86_400))
         historyRetention = .seconds(config.int(forKey: "history-retention-seconds", default: 7 * 86_400))
+        let bodyRetentionSeconds = config.int(forKey: "history.body-retention-seconds", default: 86_400)
+        guard bodyRetentionSeconds >= 0 else { throw BrokerConfigurationError("history.body-retention-seconds must be 0 or more") }
+        bodyRetention = .seconds(bodyRetentionSeconds)
     }
 
     private func positive(_ value: Int, _ key: String) throws -> Int {

@@ -9,8 +9,11 @@ import Glibc
 public final class LMDBEnvironment: @unchecked Sendable {
     /// The data directory.
     public let directory: String
-    private let pointer: OpaquePointer
+    /// `nil` after ``reopen()`` failed to open the environment again.
+    private var openPointer: OpaquePointer?
     private let lockDescriptor: Int32
+    private let maxDatabases: Int
+    private let flags: UInt32
     private var isClosed = false
 
     /// The current size of the memory map in bytes.
@@ -39,31 +42,71 @@ public final class LMDBEnvironment: @unchecked Sendable {
             throw LMDBError(code: code, message: "the data directory \(directory) is not writable: \(String(cString: strerror(code)))")
         }
         self.lockDescriptor = try Self.lockDirectory(directory)
+        self.maxDatabases = maxDatabases
+        // MDB_NOTLS: reader slots belong to transactions, not threads. MDB_NORDAHEAD: the store
+        // reads small records at random; read-ahead would only fill the page cache. No MDB_WRITEMAP:
+        // pages are written with pwrite, so a full disk is an error (ENOSPC) from the commit, where
+        // stores through a writable map would end the process with SIGBUS.
+        var flags = UInt32(MDB_NOTLS) | UInt32(MDB_NORDAHEAD)
+        if !syncsMetaOnCommit { flags |= UInt32(MDB_NOMETASYNC) }
+        self.flags = flags
 
+        do throws(LMDBError) {
+            let (pointer, mapSize) = try Self.openEnvironment(directory, mapSize: mapSize, maxDatabases: maxDatabases, flags: flags)
+            self.openPointer = pointer
+            self.mapSize = mapSize
+        } catch {
+            Glibc.close(lockDescriptor)
+            throw error
+        }
+    }
+
+    /// Creates and opens an environment; closes it again when any step fails.
+    private static func openEnvironment(
+        _ directory: String,
+        mapSize: Int,
+        maxDatabases: Int,
+        flags: UInt32
+    ) throws(LMDBError) -> (OpaquePointer, Int) {
         var environment: OpaquePointer?
         let created = mdb_env_create(&environment)
         guard created == MDB_SUCCESS, let environment else {
-            Glibc.close(lockDescriptor)
             throw LMDBError(code: created, operation: "mdb_env_create")
         }
-        self.pointer = environment
         do throws(LMDBError) {
-            try check(mdb_env_set_maxdbs(pointer, MDB_dbi(maxDatabases)), "mdb_env_set_maxdbs")
-            try check(mdb_env_set_mapsize(pointer, mapSize), "mdb_env_set_mapsize")
-            // MDB_NOTLS: reader slots belong to transactions, not threads. MDB_NORDAHEAD: the store
-            // reads small records at random; read-ahead would only fill the page cache.
-            var flags = UInt32(MDB_NOTLS) | UInt32(MDB_NORDAHEAD)
-            if !syncsMetaOnCommit { flags |= UInt32(MDB_NOMETASYNC) }
-            try check(mdb_env_open(pointer, directory, flags, 0o600), "cannot open the store in \(directory)")
+            try check(mdb_env_set_maxdbs(environment, MDB_dbi(maxDatabases)), "mdb_env_set_maxdbs")
+            try check(mdb_env_set_mapsize(environment, mapSize), "mdb_env_set_mapsize")
+            try check(mdb_env_open(environment, directory, flags, 0o600), "cannot open the store in \(directory)")
             var deadReaders: Int32 = 0
-            try check(mdb_reader_check(pointer, &deadReaders), "mdb_reader_check")
+            try check(mdb_reader_check(environment, &deadReaders), "mdb_reader_check")
             var info = MDB_envinfo()
-            try check(mdb_env_info(pointer, &info), "mdb_env_info")
-            self.mapSize = info.me_mapsize
+            try check(mdb_env_info(environment, &info), "mdb_env_info")
+            return (environment, info.me_mapsize)
         } catch {
-            mdb_env_close(pointer)
-            Glibc.close(lockDescriptor)
+            mdb_env_close(environment)
             throw error
+        }
+    }
+
+    /// Closes the environment and opens it again, keeping the directory lock: the way back after
+    /// LMDB refuses every transaction with `MDB_PANIC` (a commit failed while writing its meta page,
+    /// for example on an I/O error). The store is then as the last commit that reached the disk
+    /// left it. Database handles must be opened again. No transaction may be open. When opening
+    /// fails, every use throws until a later `reopen()` succeeds.
+    public func reopen() throws(LMDBError) {
+        precondition(!isClosed, "reopening a closed environment")
+        if let openPointer { mdb_env_close(openPointer) }
+        openPointer = nil
+        (openPointer, mapSize) = try Self.openEnvironment(directory, mapSize: mapSize, maxDatabases: maxDatabases, flags: flags)
+    }
+
+    /// The open environment, or an error after a failed ``reopen()``.
+    private var pointer: OpaquePointer {
+        get throws(LMDBError) {
+            guard let openPointer else {
+                throw LMDBError(code: MDB_PANIC, message: "the store in \(directory) could not be opened again after an error")
+            }
+            return openPointer
         }
     }
 
@@ -75,7 +118,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
     public func close() {
         guard !isClosed else { return }
         isClosed = true
-        mdb_env_close(pointer)
+        if let openPointer { mdb_env_close(openPointer) }
+        openPointer = nil
         Glibc.close(lockDescriptor)
     }
 

@@ -26,6 +26,10 @@ public struct LMDBError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The memory map is full; the environment must grow before the transaction is retried.
     public var isMapFull: Bool { code == MDB_MAP_FULL }
 
+    /// LMDB refuses every transaction after a failed commit left the environment unusable;
+    /// ``LMDBEnvironment/reopen()`` makes it usable again.
+    public var isPanic: Bool { code == MDB_PANIC }
+
     /// The data directory is held by another process.
     public static let directoryLockedCode: Int32 = 0x4D54_0001
 }

@@ -20,6 +20,12 @@ import MailTimeLMDB
 /// the commits out: fewer, larger syncs, which saves the processor time each sync costs.
 ///
 /// If a round hits `MDB_MAP_FULL`, it is rolled back, the map grows, and the round runs again.
+///
+/// A round that cannot be committed (the disk is full, read-only or failing) is rolled back as a
+/// whole: every request in it that writes fails with `STORAGE`, none is answered as done, and
+/// the requests that only read are answered from a read-only transaction. Nothing changes state
+/// for good: the next round tries to write again, so the queue works again as soon as the disk
+/// does. Should LMDB refuse the environment afterwards (`MDB_PANIC`), it is opened again.
 @usableFromInline
 final class GroupCommitter: @unchecked Sendable {
     private let store: QueueStore
@@ -40,6 +46,8 @@ final class GroupCommitter: @unchecked Sendable {
     /// How many callers the last answer released: most of them come back with their next request,
     /// and a round that waits for them commits them together.
     private var recentlyAnswered = 0
+    /// Whether the last round failed to commit: only the first failure of a run is logged as an error.
+    private var isFailing = false
 
     /// The longest a round waits for released callers to come back.
     static let gatheringDelay: TimeInterval = 0.002
@@ -135,6 +143,10 @@ final class GroupCommitter: @unchecked Sendable {
                     try store.persistCounters(transaction)
                 }
                 let events = store.transactionCommitted()
+                if isFailing {
+                    isFailing = false
+                    logger.notice("store writes again")
+                }
                 if try store.environment.lastTransactionID() != before {
                     // This commit synced its data pages, and with them the previous commit's meta page.
                     answer(undurable, events: undurableEvents)
@@ -156,13 +168,12 @@ final class GroupCommitter: @unchecked Sendable {
                     try store.environment.grow()
                     logger.info("store map grown", metadata: ["store.map_size": "\(store.environment.mapSize)"])
                 } catch {
-                    fail(requests, error)
+                    failRound(requests, error)
                     return
                 }
             } catch {
                 store.transactionAborted()
-                logger.error("store transaction failed", metadata: ["error": "\(error)"])
-                fail(requests, error)
+                failRound(requests, error)
                 return
             }
         }
@@ -176,10 +187,58 @@ final class GroupCommitter: @unchecked Sendable {
             answer(undurable, events: undurableEvents)
         } catch {
             logger.error("store sync failed", metadata: ["error": "\(error)"])
-            fail(undurable, error)
+            let failure = QueueError(storageFailure: error, directory: store.configuration.directory, outcome: "it may not have been stored")
+            for request in undurable { request.finish(failure) }
         }
         undurable = []
         undurableEvents = []
+    }
+
+    /// A round could not be committed and was rolled back: its writing requests fail, its reading
+    /// ones are answered from a read-only transaction.
+    private func failRound(_ requests: [StoreRequest], _ error: any Error) {
+        logger.log(
+            level: isFailing ? .debug : .error,
+            "store transaction failed",
+            metadata: ["error": "\(error)", "store.directory": "\(store.configuration.directory)"]
+        )
+        isFailing = true
+        reopenIfRefused()
+        // What committed before this round waits for a sync that this round's commit would have made.
+        syncAndAnswer()
+        let failure = QueueError(storageFailure: error, directory: store.configuration.directory, outcome: "nothing was stored")
+        var reads: [StoreRequest] = []
+        for request in requests {
+            if request.isReadOnly { reads.append(request) } else { request.finish(failure) }
+        }
+        guard !reads.isEmpty else { return }
+        let now = store.configuration.clock.now()
+        do {
+            try store.environment.read { transaction in
+                for request in reads { try request.execute(store, transaction, now) }
+            }
+            answer(reads, events: [])
+        } catch {
+            let failure = QueueError(storageFailure: error, directory: store.configuration.directory, outcome: "the store could not be read")
+            for request in reads { request.finish(failure) }
+        }
+    }
+
+    /// After a failed commit LMDB may refuse every further transaction (`MDB_PANIC`, when the
+    /// commit failed while writing its meta page); the environment is then opened again.
+    private func reopenIfRefused() {
+        do {
+            try store.environment.read { _ in }
+        } catch let error as LMDBError where error.isPanic {
+            do {
+                try store.reopen()
+                logger.notice("store reopened after an unrecoverable write error")
+            } catch {
+                logger.error("store could not be reopened", metadata: ["error": "\(error)"])
+            }
+        } catch {
+            logger.error("store cannot be read", metadata: ["error": "\(error)"])
+        }
     }
 
     private func answer(_ requests: [StoreRequest], events: [QueueEvent]) {
@@ -187,17 +246,14 @@ final class GroupCommitter: @unchecked Sendable {
         for request in requests { request.finish(nil) }
         if !events.isEmpty { publish(events) }
     }
-
-    private func fail(_ requests: [StoreRequest], _ error: any Error) {
-        let failure = QueueError(.storage, "the store failed: \(error)")
-        for request in requests { request.finish(failure) }
-    }
 }
 
 /// An operation waiting for the store thread, as two closures made where it was submitted (see
 /// ``MailQueue/submit(_:completion:)``).
 @usableFromInline
 final class StoreRequest {
+    /// Whether the operation only reads (see ``QueueOperation/isReadOnly``).
+    let isReadOnly: Bool
     /// Runs the operation and keeps its outcome. A ``QueueError`` is kept as the answer; any other
     /// error (from LMDB) is rethrown to abort the round.
     let execute: (QueueStore, LMDBTransaction, Timestamp) throws -> Void
@@ -205,7 +261,12 @@ final class StoreRequest {
     let finish: (QueueError?) -> Void
 
     @usableFromInline
-    init(execute: @escaping (QueueStore, LMDBTransaction, Timestamp) throws -> Void, finish: @escaping (QueueError?) -> Void) {
+    init(
+        isReadOnly: Bool,
+        execute: @escaping (QueueStore, LMDBTransaction, Timestamp) throws -> Void,
+        finish: @escaping (QueueError?) -> Void
+    ) {
+        self.isReadOnly = isReadOnly
         self.execute = execute
         self.finish = finish
     }

@@ -9,6 +9,10 @@ extension MailQueue {
         public var idempotencyWindow: Duration = .seconds(24 * 3600)
         /// How long sent, failed and cancelled jobs are kept. Default 7 days; zero keeps none.
         public var historyRetention: Duration = .seconds(7 * 24 * 3600)
+        /// How long a sent job keeps its payload; its record stays for the whole ``historyRetention``.
+        /// Failed and cancelled jobs keep theirs for the history retention, so that they can be
+        /// requeued. Default 1 day; zero deletes the payload as the job is sent.
+        public var bodyRetention: Duration = .seconds(24 * 3600)
         /// The largest payload accepted. Default 32 MiB.
         public var maximumPayloadSize: Int = 32 << 20
         /// The largest number of jobs in one enqueue call. Default 1,000.

@@ -75,6 +75,7 @@ public final class MailQueue: Sendable {
         var outcome: Swift.Result<Result, QueueError>?
         committer.submit(
             StoreRequest(
+                isReadOnly: operation.isReadOnly,
                 execute: { store, transaction, now in
                     do {
                         outcome = .success(try operation.body(store, transaction, now))
@@ -203,11 +204,29 @@ public final class MailQueue: Sendable {
         }
     }
 
-    /// Purges history past the retention. (Every operation first makes due jobs ready and ends
-    /// expired leases; this does it too.) Call it periodically. Returns how many jobs were purged.
+    /// Deletes the payloads of jobs sent at least `age` ago, in passes of a few hundred; their
+    /// records stay until the history is purged. Returns how many.
     @discardableResult
-    public func maintain() async throws -> Int {
+    public func purgeBodies(olderThan age: Duration) async throws -> Int {
+        guard age >= .zero else {
+            throw QueueError(.invalidArgument, "the purge age must not be negative")
+        }
+        var purged = 0
+        while true {
+            let pass = try await run(.bodyPurgePass(olderThan: age))
+            purged += pass
+            if pass < QueueStore.bodyPassLimit { return purged }
+        }
+    }
+
+    /// Purges bodies past the body retention and history past the history retention. (Every
+    /// operation first makes due jobs ready and ends expired leases; this does it too.) Call it
+    /// periodically.
+    @discardableResult
+    public func maintain() async throws -> MaintenanceOutcome {
         try await run(.housekeeping())
-        return try await purge(olderThan: configuration.historyRetention)
+        let bodies = try await purgeBodies(olderThan: configuration.bodyRetention)
+        let jobs = try await purge(olderThan: configuration.historyRetention)
+        return MaintenanceOutcome(jobs: jobs, bodies: bodies)
     }
 }

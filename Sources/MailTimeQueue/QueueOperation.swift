@@ -7,6 +7,14 @@ import MailTimeModel
 /// caller that is not async (a channel handler) queue several in order without waiting for each.
 public struct QueueOperation<Result: Sendable>: Sendable {
     @usableFromInline let body: @Sendable (QueueStore, LMDBTransaction, Timestamp) throws -> Result
+    /// Whether the operation only reads. When a group commit cannot be written (a full or read-only
+    /// disk), such operations are answered from a read-only transaction instead of failing with it.
+    @usableFromInline let isReadOnly: Bool
+
+    init(readOnly: Bool = false, _ body: @escaping @Sendable (QueueStore, LMDBTransaction, Timestamp) throws -> Result) {
+        self.body = body
+        self.isReadOnly = readOnly
+    }
 }
 
 extension QueueOperation where Result == [EnqueueResult] {
@@ -73,7 +81,7 @@ extension QueueOperation where Result == Job {
 
     /// The job with this id.
     public static func status(_ id: JobID) -> Self {
-        Self { store, transaction, _ in try store.status(id, transaction) }
+        Self(readOnly: true) { store, transaction, _ in try store.status(id, transaction) }
     }
 }
 
@@ -87,21 +95,21 @@ extension QueueOperation where Result == LeaseRenewal {
 extension QueueOperation where Result == [UInt8] {
     /// The job's payload.
     public static func payload(of id: JobID) -> Self {
-        Self { store, transaction, _ in try store.payload(id, transaction) }
+        Self(readOnly: true) { store, transaction, _ in try store.payload(id, transaction) }
     }
 }
 
 extension QueueOperation where Result == [Job] {
     /// Up to `limit` jobs in `state` after `after` (see ``MailQueue/list(state:after:limit:)``).
     public static func list(state: JobState, after: JobID? = nil, limit: Int = 100) -> Self {
-        Self { store, transaction, _ in try store.list(state: state, after: after, limit: limit, transaction) }
+        Self(readOnly: true) { store, transaction, _ in try store.list(state: state, after: after, limit: limit, transaction) }
     }
 }
 
 extension QueueOperation where Result == QueueStats {
     /// Counts and times (see ``MailQueue/stats()``).
     public static func stats() -> Self {
-        Self { store, transaction, now in try store.stats(now: now, transaction) }
+        Self(readOnly: true) { store, transaction, now in try store.stats(now: now, transaction) }
     }
 }
 
@@ -113,6 +121,11 @@ extension QueueOperation where Result == [JobID] {
 }
 
 extension QueueOperation where Result == Int {
+    /// One pass of a body purge: at most ``QueueStore/bodyPassLimit`` payloads.
+    static func bodyPurgePass(olderThan age: Duration) -> Self {
+        Self { store, transaction, now in try store.purgeBodies(sentBefore: now - age, transaction) }
+    }
+
     /// One pass of a purge: at most ``QueueStore/historyPassLimit`` jobs.
     static func purgePass(olderThan age: Duration) -> Self {
         Self { store, transaction, now in try store.purge(finishedBefore: now - age, transaction) }

@@ -8,7 +8,8 @@ extension QueueStore {
 
     func payload(_ id: JobID, _ transaction: LMDBTransaction) throws -> [UInt8] {
         guard let payload = try getPayload(of: id, transaction) else {
-            throw QueueError(.notFound, "no job has the id \(id)")
+            let job = try existingJob(id, transaction)
+            throw QueueError(.notFound, "the body of job \(id) was deleted: it was \(job.state) longer ago than the body retention")
         }
         return payload
     }

@@ -14,6 +14,7 @@ import MailTimeModel
 /// - `ready`: priority · not-before · id; `scheduled`: not-before · id; `leases`: deadline · id;
 ///   `finished`: finished-at · id; `states`: state · id (for listing by state).
 /// - `idempotency`: key → id · created-at; `meta`: the per-state counts and the last fencing token.
+/// - `bodies`: finished-at · id of the sent jobs whose payload is still kept (until the body retention).
 @usableFromInline
 final class QueueStore {
     let environment: MailTimeLMDB.LMDBEnvironment
@@ -30,6 +31,8 @@ final class QueueStore {
     let meta: LMDBDatabase
     /// Fold key, then id: the waiting (scheduled or ready) jobs that have a fold key.
     let folds: LMDBDatabase
+    /// Finished-at, then id: the sent jobs whose payload is kept until the body retention.
+    let bodies: LMDBDatabase
 
     /// Per-state job counts and the last fencing token: kept in memory, written once per transaction.
     struct Counters: Equatable {
@@ -66,8 +69,24 @@ final class QueueStore {
         idempotency = try environment.openDatabase(named: "idempotency")
         meta = try environment.openDatabase(named: "meta")
         folds = try environment.openDatabase(named: "folds")
+        bodies = try environment.openDatabase(named: "bodies")
         counters = try environment.read { transaction in try Self.loadCounters(meta: meta, transaction) }
         persistedCounters = counters
+    }
+
+    /// Opens the environment again after LMDB refused it with `MDB_PANIC` (see
+    /// ``LMDBEnvironment/reopen()``), and reloads the counters of the last durable commit.
+    func reopen() throws {
+        try environment.reopen()
+        for database in [jobs, payloads, ready, scheduled, leases, finished, states, idempotency, meta, folds, bodies] {
+            // LMDB numbers the handles in the order they are opened, so they come back the same.
+            guard try environment.openDatabase(named: database.name) == database else {
+                throw QueueError(.storage, "database \(database.name) came back with another handle after reopening the store")
+            }
+        }
+        counters = try environment.read { transaction in try Self.loadCounters(meta: meta, transaction) }
+        persistedCounters = counters
+        pendingEvents = []
     }
 
     func close() {
@@ -149,6 +168,7 @@ final class QueueStore {
             try transaction.put(jobs, new.id.bytes, JobRecord.encode(new))
             try addIndexes(of: new, transaction)
             counters.perState[Int(new.state.rawValue)] += 1
+            if new.state == .sent, old.state != .sent { try keepBody(of: new, transaction) }
         }
         counters.perState[Int(old.state.rawValue)] -= 1
     }
@@ -156,6 +176,7 @@ final class QueueStore {
     /// Deletes a final job and everything that points to it.
     func remove(_ job: Job, _ transaction: LMDBTransaction) throws {
         try removeIndexes(of: job, transaction)
+        if job.state == .sent { try transaction.delete(bodies, Self.timeKey(job.finishedAt!, job.id)) }
         try transaction.delete(jobs, job.id.bytes)
         try deletePayload(of: job.id, transaction)
         try removeIdempotencyKey(of: job, transaction)

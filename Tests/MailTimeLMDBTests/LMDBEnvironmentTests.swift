@@ -122,6 +122,19 @@ import Testing
         second.close()
     }
 
+    @Test func reopenKeepsTheDataAndTheLock() throws {
+        try withEnvironment { environment in
+            let database = try environment.openDatabase(named: "test")
+            try environment.write { transaction throws in try transaction.put(database, [1], [2]) }
+            try environment.reopen()
+            // Opened again in the same order, a database gets the same handle.
+            #expect(try environment.openDatabase(named: "test") == database)
+            try environment.read { transaction throws in #expect(try transaction.get(database, [1]) == [2]) }
+            try environment.write { transaction throws in try transaction.put(database, [3], [4]) }
+            #expect(throws: LMDBError.self) { _ = try LMDBEnvironment(directory: environment.directory) }
+        }
+    }
+
     @Test func errorsCarryLMDBsText() {
         let error = LMDBError(code: -30798, operation: "mdb_get")
         #expect(error.message == "mdb_get: MDB_NOTFOUND: No matching key/data pair found")

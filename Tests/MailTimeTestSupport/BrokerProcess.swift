@@ -32,7 +32,13 @@ public final class BrokerProcess: Sendable {
     /// Starts `mailtimed` with `flags` (e.g. `["--providers", "name=p1;host=127.0.0.1;port=2525;tls=none"]`)
     /// and returns once it accepts connections.
     public static func start(_ flags: [String]) async throws -> BrokerProcess {
-        let broker = BrokerProcess(dataDirectory: try ChildProcess.makeTemporaryDirectory(prefix: "mailtime-e2e-data"), flags: flags)
+        try await start(flags, dataDirectory: try ChildProcess.makeTemporaryDirectory(prefix: "mailtime-e2e-data"))
+    }
+
+    /// Starts `mailtimed` with `flags` on `dataDirectory` (which the broker creates when missing),
+    /// for example one on a filesystem the test mounted; ``stop()`` removes it.
+    public static func start(_ flags: [String], dataDirectory: URL) async throws -> BrokerProcess {
+        let broker = BrokerProcess(dataDirectory: dataDirectory, flags: flags)
         do {
             try await broker.launch()
         } catch {
