@@ -15,7 +15,12 @@ enum EmbeddedDefaults {
             guard let key = configuration.privateKeyPath else {
                 throw BrokerConfigurationError("a certificate needs its private key (tls.key)")
             }
+            try checkReadable(certificate, key: "tls.certificate")
+            try checkReadable(key, key: "tls.key")
             return (.file(certificate), .file(key))
+        }
+        guard configuration.privateKeyPath == nil else {
+            throw BrokerConfigurationError("a private key needs its certificate (tls.certificate)")
         }
         let directory = configuration.dataDirectory + "/tls"
         let certificatePath = directory + "/certificate.pem"
@@ -40,22 +45,34 @@ enum EmbeddedDefaults {
         return (.file(certificatePath), .file(keyPath))
     }
 
-    /// The configured tokens, or an admin token kept in `admin.token` in the data directory.
+    /// The configured tokens; when no admin token is configured, plus an admin token kept in
+    /// `admin.token` in the data directory (made at first start), whatever other roles have tokens.
     static func tokens(_ configuration: BrokerConfiguration, logger: Logger) throws -> [BrokerRole: [String]] {
-        guard configuration.tokens.values.allSatisfy(\.isEmpty) else { return configuration.tokens }
+        var tokens = configuration.tokens
+        guard tokens[.admin, default: []].isEmpty else { return tokens }
         let path = configuration.dataDirectory + "/admin.token"
         if let stored = try? String(contentsOfFile: path, encoding: .utf8) {
             let token = stored.trimmingCharacters(in: .whitespacesAndNewlines)
             if !token.isEmpty {
-                logger.notice("no token configured: the admin token is in \(path)")
-                return [.admin: [token]]
+                logger.notice("no admin token configured (tokens.admin): the admin token is in \(path)")
+                tokens[.admin] = [token]
+                return tokens
             }
         }
         var random = SystemRandomNumberGenerator()
         let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
         try write(token + "\n", to: path, mode: 0o600)
-        logger.notice("no token configured: made an admin token in \(path)")
-        return [.admin: [token]]
+        logger.notice("no admin token configured (tokens.admin): made an admin token in \(path)")
+        tokens[.admin] = [token]
+        return tokens
+    }
+
+    /// Throws ``BrokerStartupError/Code/unreadableFile`` when the file at `path`, named by the setting
+    /// `key`, does not exist or cannot be read.
+    static func checkReadable(_ path: String, key: String) throws {
+        guard access(path, R_OK) != 0 else { return }
+        let reason = String(cString: strerror(errno))
+        throw BrokerStartupError(.unreadableFile, "cannot read \(key) \(path): \(reason)")
     }
 
     /// Writes `text` to a new file with `mode`, durably (temporary file, fsync, rename).
