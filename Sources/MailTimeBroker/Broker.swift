@@ -35,7 +35,8 @@ public struct Broker: Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws {
-        // The store first: a directory another broker holds is refused before anything is made in it.
+        try EmbeddedDefaults.checkConfiguredFiles(configuration)
+        // The store next: a directory another broker holds is refused before anything is made in it.
         let queue = try Self.openQueue(configuration, logger: logger)
         let control = DeliveryControl()
         let hub = EventHub()
@@ -136,8 +137,10 @@ public struct Broker: Sendable {
                 attributes: [.posixPermissions: 0o700]
             )
         } catch {
-            throw BrokerStartupError(
-                .dataDirectoryUnusable, "cannot make the data directory \(configuration.dataDirectory): \(error.localizedDescription)")
+            // Foundation's sentence hides the reason; the POSIX error under it says it.
+            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+            let reason = underlying.map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
+            throw BrokerStartupError(.dataDirectoryUnusable, "cannot make the data directory \(configuration.dataDirectory): \(reason)")
         }
         do {
             return try MailQueue(configuration: configuration.queueConfiguration, logger: logger)
@@ -154,7 +157,6 @@ public struct Broker: Sendable {
         let pair = try EmbeddedDefaults.serverKeyPair(configuration, logger: logger)
         var tls = TLSConfiguration.server(certificateChain: pair.certificate, privateKey: pair.key)
         if let clientCA = configuration.clientCAPath {
-            try EmbeddedDefaults.checkReadable(clientCA, key: "tls.client-ca")
             tls.trustRoots = .bundle(.file(clientCA))
             tls.certificateVerification = .fullVerification
         }

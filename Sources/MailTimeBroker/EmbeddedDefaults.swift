@@ -11,16 +11,8 @@ enum EmbeddedDefaults {
     static func serverKeyPair(_ configuration: BrokerConfiguration, logger: Logger) throws -> (
         certificate: TLSConfiguration.Source, key: TLSConfiguration.Source
     ) {
-        if let certificate = configuration.certificatePath {
-            guard let key = configuration.privateKeyPath else {
-                throw BrokerConfigurationError("a certificate needs its private key (tls.key)")
-            }
-            try checkReadable(certificate, key: "tls.certificate")
-            try checkReadable(key, key: "tls.key")
+        if let certificate = configuration.certificatePath, let key = configuration.privateKeyPath {
             return (.file(certificate), .file(key))
-        }
-        guard configuration.privateKeyPath == nil else {
-            throw BrokerConfigurationError("a private key needs its certificate (tls.certificate)")
         }
         let directory = configuration.dataDirectory + "/tls"
         let certificatePath = directory + "/certificate.pem"
@@ -67,9 +59,28 @@ enum EmbeddedDefaults {
         return tokens
     }
 
+    /// Checks the files the configuration names before anything is made: a certificate and its key go
+    /// together, and each file exists and can be read (else ``BrokerStartupError/Code/unreadableFile``).
+    static func checkConfiguredFiles(_ configuration: BrokerConfiguration) throws {
+        switch (configuration.certificatePath, configuration.privateKeyPath) {
+        case (let certificate?, let key?):
+            try checkReadable(certificate, key: "tls.certificate")
+            try checkReadable(key, key: "tls.key")
+        case (_?, nil):
+            throw BrokerConfigurationError("a certificate needs its private key (tls.key)")
+        case (nil, _?):
+            throw BrokerConfigurationError("a private key needs its certificate (tls.certificate)")
+        case (nil, nil):
+            break
+        }
+        if let clientCA = configuration.clientCAPath {
+            try checkReadable(clientCA, key: "tls.client-ca")
+        }
+    }
+
     /// Throws ``BrokerStartupError/Code/unreadableFile`` when the file at `path`, named by the setting
     /// `key`, does not exist or cannot be read.
-    static func checkReadable(_ path: String, key: String) throws {
+    private static func checkReadable(_ path: String, key: String) throws {
         guard access(path, R_OK) != 0 else { return }
         let reason = String(cString: strerror(errno))
         throw BrokerStartupError(.unreadableFile, "cannot read \(key) \(path): \(reason)")

@@ -16,7 +16,7 @@ final class NotifySocket: Sendable {
     init(abstract: Bool) throws {
         let name = "mailtime-notify-\(UUID().uuidString.prefix(8))"
         let path = abstract ? nil : FileManager.default.temporaryDirectory.appendingPathComponent(name).path
-        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw TestFailure("socket(AF_UNIX, SOCK_DGRAM) failed: errno \(errno)") }
         let bytes = path.map { Array($0.utf8) + [0] } ?? ([0] + Array(name.utf8))
         var socketAddress = sockaddr_un()
@@ -30,6 +30,7 @@ final class NotifySocket: Sendable {
             close(descriptor)
             throw TestFailure("bind(\(path ?? "@" + name)) failed: errno \(errno)")
         }
+        self.descriptor = descriptor
         self.path = path
         address = path ?? "@" + name
     }
