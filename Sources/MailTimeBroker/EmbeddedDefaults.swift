@@ -46,7 +46,7 @@ enum EmbeddedDefaults {
         if let stored = try? String(contentsOfFile: path, encoding: .utf8) {
             let token = stored.trimmingCharacters(in: .whitespacesAndNewlines)
             if !token.isEmpty {
-                logger.notice("no admin token configured (tokens.admin): the admin token is in \(path)")
+                logger.notice("no admin token configured (tokens.admin): using the admin token file", metadata: ["admin.token": "\(path)"])
                 tokens[.admin] = [token]
                 return tokens
             }
@@ -54,7 +54,7 @@ enum EmbeddedDefaults {
         var random = SystemRandomNumberGenerator()
         let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }.joined()
         try write(token + "\n", to: path, mode: 0o600)
-        logger.notice("no admin token configured (tokens.admin): made an admin token in \(path)")
+        logger.notice("no admin token configured (tokens.admin): made an admin token file", metadata: ["admin.token": "\(path)"])
         tokens[.admin] = [token]
         return tokens
     }

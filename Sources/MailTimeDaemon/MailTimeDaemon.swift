@@ -56,7 +56,7 @@ enum MailTimeDaemon {
             return handler
         }
         let logger = Logger(label: "mailtimed")
-        for warning in settings.warnings { logger.warning("\(warning)") }
+        for warning in settings.warnings { logger.warning("configuration warning", metadata: ["warning": "\(warning)"]) }
         if command.printConfig {
             print(settings.printedConfiguration)
             return
