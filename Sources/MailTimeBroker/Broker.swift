@@ -130,17 +130,15 @@ public struct Broker: Sendable {
     /// Makes the data directory and opens the queue in it; the failures are ``BrokerStartupError``s
     /// (another broker holds it, or it cannot be made or opened) or a ``BrokerConfigurationError``.
     private static func openQueue(_ configuration: BrokerConfiguration, logger: Logger) throws -> MailQueue {
-        do {
-            try FileManager.default.createDirectory(
-                atPath: configuration.dataDirectory,
-                withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700]
-            )
-        } catch {
-            // Foundation's sentence hides the reason; the POSIX error under it says it.
-            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-            let reason = underlying.map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
-            throw BrokerStartupError(.dataDirectoryUnusable, "cannot make the data directory \(configuration.dataDirectory): \(reason)")
+        // mkdir(2) for each component, as `mkdir -p` does: its errno names the reason, which
+        // Foundation's error sentence hides.
+        var path = configuration.dataDirectory.hasPrefix("/") ? "/" : ""
+        for component in configuration.dataDirectory.split(separator: "/") {
+            path += component + "/"
+            guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
+                let reason = String(cString: strerror(errno))
+                throw BrokerStartupError(.dataDirectoryUnusable, "cannot make the data directory \(configuration.dataDirectory): \(reason)")
+            }
         }
         do {
             return try MailQueue(configuration: configuration.queueConfiguration, logger: logger)

@@ -146,6 +146,17 @@ struct DaemonStartupTests {
         let port = try first.port
         let second = try await run(["--data-directory", directory.path, "--listen-port", "\(port)", "--senders", "0"])
         expectRefusal(second, status: 69, alone: false) { $0 == "mailtimed: cannot listen on 127.0.0.1 port \(port): Address already in use" }
+        let metrics = try await run(["--data-directory", directory.path, "--listen-port", "0", "--senders", "0", "--metrics-port", "\(port)"])
+        expectRefusal(metrics, status: 69, alone: false) { $0 == "mailtimed: cannot listen on 127.0.0.1 port \(port): Address already in use" }
+    }
+
+    @Test func aDataDirectoryThatCannotBeMadeIsRefused() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = try write("a file, not a directory\n", in: directory, as: "file")
+        expectRefusal(try await run(["--data-directory", file + "/var"]), status: 73) {
+            $0 == "mailtimed: cannot make the data directory \(file)/var: Not a directory"
+        }
     }
 
     @Test func anUnreadableOrUnusableCertificateOrKeyIsRefused() async throws {
