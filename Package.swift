@@ -28,11 +28,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(
-            url: "https://github.com/apple/swift-configuration",
-            from: "1.4.0",
-            traits: [.defaults, "CommandLineArguments"]
-        ),
     ],
     targets: [
         // System libraries, through pkg-config, with shims for the macros Swift cannot import.
@@ -144,10 +139,11 @@ let package = Package(
             dependencies: [
                 "MailTimeBroker",
                 "MailTimeDelivery",
+                "MailTimeJSON",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 "MailTimeProtocol",
-                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -35,27 +35,27 @@ public struct Broker: Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws {
-        try FileManager.default.createDirectory(
-            atPath: configuration.dataDirectory,
-            withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700]
-        )
-        let tlsContext = try Self.makeTLSContext(configuration, logger: logger)
-        let authenticator = try TokenAuthenticator(tokens: EmbeddedDefaults.tokens(configuration, logger: logger))
+        try EmbeddedDefaults.checkConfiguredFiles(configuration)
+        // The store next: a directory another broker holds is refused before anything is made in it.
+        let queue = try Self.openQueue(configuration, logger: logger)
         let control = DeliveryControl()
-        let queue = try MailQueue(configuration: configuration.queueConfiguration, logger: logger)
         let hub = EventHub()
-        let executor = BrokerCommandExecutor(
-            queue: queue,
-            intake: try EmailIntake(configuration: configuration, clock: queue.configuration.clock),
-            control: control
-        )
+        let tlsContext: TLSContext
+        let authenticator: TokenAuthenticator
+        let executor: BrokerCommandExecutor
         var services: [any Service] = [
             QueueService(queue: queue, hub: hub, logger: logger),
             QueueMaintenance(queue: queue, interval: .seconds(60), logger: logger),
             QueueMetrics(queue: queue, interval: .seconds(5), logger: logger),
         ]
         do {
+            tlsContext = try Self.makeTLSContext(configuration, logger: logger)
+            authenticator = try TokenAuthenticator(tokens: EmbeddedDefaults.tokens(configuration, logger: logger))
+            executor = BrokerCommandExecutor(
+                queue: queue,
+                intake: try EmailIntake(configuration: configuration, clock: queue.configuration.clock),
+                control: control
+            )
             if let senders = try Self.makeSenders(configuration, queue: queue, control: control, eventLoopGroup: eventLoopGroup, logger: logger) {
                 services.append(senders)
             }
@@ -127,6 +127,30 @@ public struct Broker: Sendable {
         return SenderService(workers: workers, router: router, eventLoopGroup: eventLoopGroup, stopLeasing: control.stopLeasing, logger: logger)
     }
 
+    /// Makes the data directory and opens the queue in it; the failures are ``BrokerStartupError``s
+    /// (another broker holds it, or it cannot be made or opened) or a ``BrokerConfigurationError``.
+    private static func openQueue(_ configuration: BrokerConfiguration, logger: Logger) throws -> MailQueue {
+        // mkdir(2) for each component, as `mkdir -p` does: its errno names the reason, which
+        // Foundation's error sentence hides.
+        var path = configuration.dataDirectory.hasPrefix("/") ? "/" : ""
+        for component in configuration.dataDirectory.split(separator: "/") {
+            path += component + "/"
+            guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
+                let reason = String(cString: strerror(errno))
+                throw BrokerStartupError(.dataDirectoryUnusable, "cannot make the data directory \(configuration.dataDirectory): \(reason)")
+            }
+        }
+        do {
+            return try MailQueue(configuration: configuration.queueConfiguration, logger: logger)
+        } catch {
+            switch error.code {
+            case .locked: throw BrokerStartupError(.dataDirectoryLocked, error.message)
+            case .invalidArgument: throw BrokerConfigurationError(error.message)
+            default: throw BrokerStartupError(.dataDirectoryUnusable, error.message)
+            }
+        }
+    }
+
     private static func makeTLSContext(_ configuration: BrokerConfiguration, logger: Logger) throws -> TLSContext {
         let pair = try EmbeddedDefaults.serverKeyPair(configuration, logger: logger)
         var tls = TLSConfiguration.server(certificateChain: pair.certificate, privateKey: pair.key)
@@ -134,6 +158,10 @@ public struct Broker: Sendable {
             tls.trustRoots = .bundle(.file(clientCA))
             tls.certificateVerification = .fullVerification
         }
-        return try TLSContext(configuration: tls)
+        do {
+            return try TLSContext(configuration: tls)
+        } catch let error as TLSError {
+            throw BrokerConfigurationError("the TLS certificate, key or client CA cannot be used: \(error.reason)")
+        }
     }
 }

@@ -64,8 +64,12 @@ actor BrokerListener: Service {
     func run() async throws {
         guard case .idle = state else { preconditionFailure("a BrokerListener runs once") }
         let quiescing = ServerQuiescingHelper(group: eventLoopGroup)
-        let channel = try await makeBootstrap(quiescing: quiescing)
-            .bind(host: configuration.host, port: configuration.port).get()
+        let channel: any Channel
+        do {
+            channel = try await makeBootstrap(quiescing: quiescing).bind(host: configuration.host, port: configuration.port).get()
+        } catch {
+            throw BrokerStartupError.cannotListen(on: configuration.host, port: configuration.port, error)
+        }
         state = .listening(channel: channel, quiescing: quiescing)
         let port = channel.localAddress?.port ?? configuration.port
         logger.notice("broker listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])

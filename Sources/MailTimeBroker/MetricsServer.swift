@@ -53,7 +53,12 @@ public final class MetricsServer: Service, Sendable {
                     try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(exposition: exposition))
                 }
             }
-        let channel = try await bootstrap.bind(host: host, port: port).get()
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: host, port: port).get()
+        } catch {
+            throw BrokerStartupError.cannotListen(on: host, port: port, error)
+        }
         let port = channel.localAddress?.port ?? port
         logger.notice("metrics listening", metadata: ["host": "\(host)", "port": "\(port)", "path": "/metrics"])
         onListening(port)

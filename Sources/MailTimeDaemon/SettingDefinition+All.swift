@@ -1,0 +1,135 @@
+extension SettingDefinition {
+    private static let day = 86_400
+    private static let year = 365 * day
+
+    /// Every key `mailtimed` reads, in the order `--help`, `--print-config` and the README list them.
+    static let all: [SettingDefinition] = [
+        SettingDefinition("listen.host", .text, default: .text("127.0.0.1"), "The address to listen on (TLS only)."),
+        SettingDefinition(
+            "listen.port", .integer(0...65_535), default: .integer(7525),
+            "The port to listen on; 0 picks a free one (the log line \"broker listening\" names it)."
+        ),
+        SettingDefinition(
+            "data.directory", .text, default: .text("./var"),
+            "The data directory: the store, the embedded certificate and admin token, the outbox."
+        ),
+        SettingDefinition(
+            "tls.certificate", .text, unset: "made in the data directory",
+            "The certificate chain (PEM file); without it a self-signed one is made in the data directory."
+        ),
+        SettingDefinition("tls.key", .text, "The private key (PEM file) of tls.certificate; required with it."),
+        SettingDefinition("tls.client-ca", .text, "A CA bundle (PEM file): clients must present a certificate it signed."),
+        SettingDefinition(
+            "tokens.admin", .list, unset: "made in admin.token in the data directory", secret: true,
+            "Admin tokens (16 characters or more, or sha256:<hex>); without any, admin.token in the data directory holds one."
+        ),
+        SettingDefinition("tokens.producer", .list, secret: true, "Producer tokens (16 characters or more, or sha256:<hex>)."),
+        SettingDefinition("tokens.worker", .list, secret: true, "Worker tokens (16 characters or more, or sha256:<hex>)."),
+        SettingDefinition("default-from", .text, "The sender of emails that have no from."),
+        SettingDefinition("limits.connections", .integer(1...1_000_000), default: .integer(1024), "Open connections at most."),
+        SettingDefinition(
+            "limits.idle-timeout-seconds", .integer(1...day), default: .integer(300),
+            "A connection idle this long (no request, nothing in flight) is closed."
+        ),
+        SettingDefinition(
+            "limits.handshake-timeout-seconds", .integer(1...3600), default: .integer(10),
+            "A TLS handshake not finished in this time is dropped."
+        ),
+        SettingDefinition(
+            "limits.inflight", .integer(1...65_536), default: .integer(256),
+            "Unanswered requests per connection past which the broker stops reading it (protocol.md, section 3)."
+        ),
+        SettingDefinition(
+            "limits.unwritten-reply-bytes", .integer(1...1_073_741_824), default: .integer(262_144),
+            "Reply bytes produced but not yet written per connection past which the broker stops reading it (protocol.md, section 3)."
+        ),
+        SettingDefinition(
+            "limits.total-unwritten-reply-bytes", .integer(1...68_719_476_736), default: .integer(67_108_864),
+            "The same across all connections: past it, every connection with unwritten replies stops being read."
+        ),
+        SettingDefinition(
+            "limits.line-length", .integer(256...16_777_216), default: .integer(16_384),
+            "The longest request line in bytes, CRLF included."
+        ),
+        SettingDefinition(
+            "limits.email-size", .integer(1...1_073_741_824), default: .integer(26_214_400),
+            "The largest email (SEND payload) in bytes; the limits on its lists are fixed (protocol.md, SEND)."
+        ),
+        SettingDefinition("senders", .integer(0...1024), default: .integer(4), "Embedded senders; 0 makes the broker a pure queue."),
+        SettingDefinition(
+            "lease-visibility-seconds", .integer(1...day), default: .integer(60),
+            "How long an embedded sender's lease lasts; it is renewed during long sends."
+        ),
+        SettingDefinition(
+            "retry.min-delay-seconds", .integer(0...day), default: .integer(30),
+            "The delay after the first temporary failure; it doubles after each one."
+        ),
+        SettingDefinition(
+            "retry.max-delay-seconds", .integer(0...30 * day), default: .integer(3600),
+            "The longest delay between two attempts; at least retry.min-delay-seconds."
+        ),
+        SettingDefinition("retry.max-attempts", .integer(1...1000), default: .integer(30), "Attempts in all before an email fails."),
+        SettingDefinition(
+            "retry.max-age-seconds", .integer(1...year), default: .integer(432_000),
+            "How long after it was queued an email may still be tried."
+        ),
+        SettingDefinition(
+            "idempotency-window-seconds", .integer(0...year), default: .integer(86_400),
+            "How long an idempotency key keeps answering with the same email."
+        ),
+        SettingDefinition(
+            "history-retention-seconds", .integer(0...year), default: .integer(604_800),
+            "How long sent, failed and cancelled emails are kept."
+        ),
+        SettingDefinition(
+            "history.body-retention-seconds", .integer(0...year), default: .integer(86_400),
+            "How long a sent email keeps its body (its record stays for history-retention-seconds); 0 deletes the body as the email is sent."
+        ),
+        SettingDefinition(
+            "providers", .list, unset: "none: write to outbox/ in the data directory",
+            "SMTP relays, each a specification of key=value pairs separated by ; (README, Configuration)."
+        ),
+        SettingDefinition(
+            "strategy", .choice(["failover", "balance"]), default: .text("failover"),
+            "failover (in order) or balance (weighted round-robin) across providers."
+        ),
+        SettingDefinition(
+            "failover.fails-to-next", .integer(1...1000), default: .integer(4),
+            "Temporary failures on one provider before an email tries the next."
+        ),
+        SettingDefinition(
+            "circuit.failure-threshold", .integer(1...1000), default: .integer(3),
+            "Provider failures in a row that take a provider out."
+        ),
+        SettingDefinition(
+            "circuit.cool-down-ms", .integer(1...day * 1000), default: .integer(10_000),
+            "How long a provider taken out stays out before a probe."
+        ),
+        SettingDefinition(
+            "folding.enabled", .boolean, default: .boolean(false),
+            "Fold every email to a single recipient, not only those with \"fold\": true."
+        ),
+        SettingDefinition(
+            "folding.window-seconds", .integer(1...day), default: .integer(60),
+            "How long the first email to a recipient waits for more to fold."
+        ),
+        SettingDefinition(
+            "folding.subject", .text, default: .text("Multiple notifications ({{count}})"),
+            "The folded email's subject; {{count}} is the number of emails."
+        ),
+        SettingDefinition("folding.delimiter", .text, default: .text("<hr>"), "What goes between the folded HTML bodies."),
+        SettingDefinition(
+            "shutdown.grace-seconds", .integer(0...day), default: .integer(30),
+            "How long a graceful stop (SIGTERM) may take before sends in flight are abandoned to their leases."
+        ),
+        SettingDefinition(
+            "log.level", .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), default: .text("info"),
+            "The least severe log level written to standard error."
+        ),
+        SettingDefinition(
+            "metrics.port", .integer(0...65_535), unset: "none: no metrics",
+            "Serve Prometheus metrics at GET /metrics over plain HTTP on this port."
+        ),
+        SettingDefinition("metrics.host", .text, default: .text("127.0.0.1"), "The address the metrics are served on."),
+    ]
+}
