@@ -35,9 +35,9 @@ struct CancelTests {
     }
 
     @Test func anEmailCancelledWhileItIsBeingSentEndsSent() async throws {
-        // The sink waits 8 s before answering DATA, without pipelining: the send is in flight that long, long
+        // The sink waits 12 s before answering DATA, without pipelining: the send is in flight that long, long
         // enough for the cancel below to arrive during it even on a busy machine.
-        let sink = try await SMTPSink.start(arguments: ["-p", "-w", "8"])
+        let sink = try await SMTPSink.start(arguments: ["-p", "-w", "12"])
         defer { sink.stop() }
         let broker = try await BrokerProcess.start(["--providers", BrokerProcess.provider("slow", port: sink.port)])
         defer { broker.stop() }
@@ -55,7 +55,7 @@ struct CancelTests {
         #expect(requested.state == .leased)
         #expect(requested.cancelRequested)
 
-        try await sink.waitForDelivered(count: 1, timeout: .seconds(20))
+        try await sink.waitForDelivered(count: 1, timeout: .seconds(30))
         try await waitUntil("the outcome to be recorded", timeout: .seconds(10)) {
             try await client.status(id).state != .leased
         }
