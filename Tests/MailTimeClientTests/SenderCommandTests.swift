@@ -167,51 +167,60 @@ struct SenderCommandTests {
 
     @Test(.tags(.slow), .unlessSkipped(.slow))
     func keepsTheOutcomesItCouldNotReportWhileTheBrokerIsKilledAndRestarted() async throws {
-        // Each send waits 2 s for its DATA reply: the broker is killed while four are in flight, and
-        // started again on the same port once they have been delivered, well inside the 20 s leases.
-        let sink = try await SMTPSink.start(arguments: ["-p", "-w", "2"])
-        defer { sink.stop() }
-        let broker = try await BrokerProcess.start(["--senders", "0"])
-        defer { broker.stop() }
-        let port = try broker.port
-        var client = try await broker.connect()
-        let ids = try await Self.sendEmails(12, with: client)
-        let sender = try Self.startSender(broker, smtpPort: sink.port, ["--concurrency", "4", "--visibility-seconds", "20"])
-        defer { sender.terminate() }
+        // The broker is started again once the four sends have been delivered, well inside the 20 s leases.
+        try await Self.killTheBrokerWithFourSendsInFlight(visibilitySeconds: 20) { broker, port, sink, sender, ids in
+            // The four sends finish while the broker is away: their outcomes cannot be reported.
+            try await sink.waitForDelivered(count: 4, timeout: .seconds(15))
+            try await Task.sleep(for: .milliseconds(500))
+            try await broker.restart(port: port)
 
-        let inFlight = try await Self.eventually(timeout: .seconds(15), interval: .milliseconds(20)) {
-            try await Self.ids(in: .leased, client: client).count == 4
+            let client = try await broker.connect()
+            try await Self.waitUntilSent(ids, client: client, sender: sender, timeout: .seconds(60))
+            for id in ids {
+                #expect(try await client.status(id).state == .sent)
+            }
+            #expect(try sink.deliveredCount() == ids.count, "an email was delivered twice: \(sender.diagnostics())")
+            #expect(
+                sender.standardError().contains("reported an outcome kept while the broker was unreachable"), "\(sender.diagnostics())")
+            try await client.close()
         }
-        #expect(inFlight, "\(sender.diagnostics())")
-        try await client.close()
-        try await broker.kill()
-        // The four sends finish while the broker is away: their outcomes cannot be reported.
-        try await sink.waitForDelivered(count: 4, timeout: .seconds(15))
-        try await Task.sleep(for: .milliseconds(500))
-        try await broker.restart(port: port)
-
-        client = try await broker.connect()
-        try await Self.waitUntilSent(ids, client: client, sender: sender, timeout: .seconds(60))
-        for id in ids {
-            #expect(try await client.status(id).state == .sent)
-        }
-        #expect(try sink.deliveredCount() == ids.count, "an email was delivered twice: \(sender.diagnostics())")
-        #expect(sender.standardError().contains("reported an outcome kept while the broker was unreachable"), "\(sender.diagnostics())")
-        try await client.close()
     }
 
     @Test(.tags(.slow), .unlessSkipped(.slow))
     func dropsAnOutcomeAtItsLeasesDeadlineAndSaysTheEmailGoesOutAgain() async throws {
-        // The sends take 2 s; the 6 s leases cannot be renewed while the broker is away, and it stays
-        // away past their deadline: the four outcomes are dropped, and those emails are sent twice.
+        // The 6 s leases cannot be renewed while the broker is away, and it stays away past their deadline:
+        // the four outcomes are dropped, and those emails are sent twice.
+        try await Self.killTheBrokerWithFourSendsInFlight(visibilitySeconds: 6) { broker, port, sink, sender, ids in
+            let dropped = "the broker was unreachable until the lease's deadline; the broker will hand the email out again"
+            let droppedAll = try await Self.eventually(timeout: .seconds(20), interval: .milliseconds(100)) {
+                sender.standardError().components(separatedBy: dropped).count - 1 == 4
+            }
+            #expect(droppedAll, "\(sender.diagnostics())")
+            try await broker.restart(port: port)
+
+            let client = try await broker.connect()
+            try await Self.waitUntilSent(ids, client: client, sender: sender, timeout: .seconds(60))
+            #expect(try sink.deliveredCount() == ids.count + 4)
+            #expect(!sender.standardError().contains("reported an outcome kept while the broker was unreachable"))
+            try await client.close()
+        }
+    }
+
+    /// Twelve emails, a remote sender with four sends in flight (each waits 2 s for its DATA reply) and
+    /// leases of `visibilitySeconds`, and the broker killed (SIGKILL) meanwhile; `body` goes on from there.
+    private static func killTheBrokerWithFourSendsInFlight(
+        visibilitySeconds: Int,
+        _ body: (_ broker: BrokerProcess, _ port: Int, _ sink: SMTPSink, _ sender: ChildProcess, _ ids: [String]) async throws -> Void
+    ) async throws {
         let sink = try await SMTPSink.start(arguments: ["-p", "-w", "2"])
         defer { sink.stop() }
         let broker = try await BrokerProcess.start(["--senders", "0"])
         defer { broker.stop() }
         let port = try broker.port
-        var client = try await broker.connect()
+        let client = try await broker.connect()
         let ids = try await Self.sendEmails(12, with: client)
-        let sender = try Self.startSender(broker, smtpPort: sink.port, ["--concurrency", "4", "--visibility-seconds", "6"])
+        let sender = try Self.startSender(
+            broker, smtpPort: sink.port, ["--concurrency", "4", "--visibility-seconds", "\(visibilitySeconds)"])
         defer { sender.terminate() }
 
         let inFlight = try await Self.eventually(timeout: .seconds(15), interval: .milliseconds(20)) {
@@ -220,18 +229,7 @@ struct SenderCommandTests {
         #expect(inFlight, "\(sender.diagnostics())")
         try await client.close()
         try await broker.kill()
-        let dropped = "the broker was unreachable until the lease's deadline; the broker will hand the email out again"
-        let droppedAll = try await Self.eventually(timeout: .seconds(20), interval: .milliseconds(100)) {
-            sender.standardError().components(separatedBy: dropped).count - 1 == 4
-        }
-        #expect(droppedAll, "\(sender.diagnostics())")
-        try await broker.restart(port: port)
-
-        client = try await broker.connect()
-        try await Self.waitUntilSent(ids, client: client, sender: sender, timeout: .seconds(60))
-        #expect(try sink.deliveredCount() == ids.count + 4)
-        #expect(!sender.standardError().contains("reported an outcome kept while the broker was unreachable"))
-        try await client.close()
+        try await body(broker, port, sink, sender, ids)
     }
 
     @Test func sendsOnlyToTheRecipientsEarlierAttemptsDidNotSettle() async throws {
