@@ -47,11 +47,12 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     /// The mailbox as the JSON form writes it: the address, or `"Display Name" <address>`.
     public var description: String {
         guard let displayName else { return address }
-        var quoted = "\""
-        for character in displayName {
-            if character == "\"" || character == "\\" { quoted.append("\\") }
-            quoted.append(character)
+        // By Unicode scalar: a quote or backslash followed by a combining mark is still escaped.
+        var quoted = String.UnicodeScalarView(["\""])
+        for scalar in displayName.unicodeScalars {
+            if scalar == "\"" || scalar == "\\" { quoted.append("\\") }
+            quoted.append(scalar)
         }
-        return quoted + "\" <" + address + ">"
+        return String(quoted) + "\" <" + address + ">"
     }
 }
