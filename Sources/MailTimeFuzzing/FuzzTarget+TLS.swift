@@ -26,7 +26,7 @@ extension FuzzTarget {
         var start = 1
         while start < input.count && peer.server.isActive {
             let end = min(start + pieceSize, input.count)
-            try? peer.server.writeInbound(ByteBuffer(bytes: input[start..<end]))
+            _ = try? peer.server.writeInbound(ByteBuffer(bytes: input[start..<end]))
             start = end
         }
         if peer.server.isActive {
@@ -38,7 +38,10 @@ extension FuzzTarget {
             "plaintext from made-up records: \(peer.recorder.plaintext.debugDescription)")
         precondition(!peer.recorder.errors.isEmpty, "made-up records and the end of the stream reported no error")
         precondition(peer.recorder.isInactive, "the connection did not close")
-        peer.server.close(promise: nil)
+        // Finishing runs what the loop still holds (the pipeline's teardown): without it the
+        // channel, its handlers and their OpenSSL objects stay alive.
+        _ = try? peer.server.finish(acceptAlreadyClosed: true)
+        peer.loop.run()
     }
 }
 
@@ -91,8 +94,9 @@ enum TLSFuzzing {
                 }
             }
             precondition(recorder.plaintext == TLSFuzzing.greeting, "the real handshake failed: \(recorder.errors)")
-            // The client just goes away: closing it would wait for the server's close_notify.
+            // The client just goes away (closing it politely would wait for the server's close_notify).
             client.pipeline.fireChannelInactive()
+            _ = try? client.finish(acceptAlreadyClosed: true)
         }
     }
 

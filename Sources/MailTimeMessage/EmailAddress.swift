@@ -30,12 +30,17 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// The part before the last `@`, quotes included when the local part is a quoted string.
     public var localPart: Substring {
-        address[..<address.lastIndex(of: "@")!]
+        address[..<atSign]
     }
 
     /// The part after the last `@`: a host name or an address literal such as `[192.0.2.1]`.
     public var domain: Substring {
-        address[address.index(after: address.lastIndex(of: "@")!)...]
+        address[address.utf8.index(after: atSign)...]
+    }
+
+    /// The last `@`, found by byte: as a character, an `@` followed by a combining mark is not "@".
+    private var atSign: String.Index {
+        address.utf8.lastIndex(of: UInt8(ascii: "@"))!
     }
 
     /// Whether the address has non-ASCII characters, so that sending it needs SMTPUTF8 (RFC 6531).
