@@ -108,7 +108,7 @@ run_fuzz = failed=""; mkdir -p $(FUZZ_ARTIFACTS); \
 			printf 'fuzz %-18s %10s executions in %ss\n' $$target "$$runs" $(1); \
 		else \
 			failed="$$failed $$target"; \
-			printf 'fuzz %-18s FAILED (exit %s): %s\n' $$target $$status "$$(grep -m1 -E 'Fatal error|ERROR: |SUMMARY' $$log)"; \
+			printf 'fuzz %-18s FAILED (exit %s): %s\n' $$target $$status "$$(grep -m1 -E 'Precondition failed|Fatal error|ERROR: |SUMMARY' $$log)"; \
 			grep -E "Test unit written to" $$log; \
 		fi; \
 	done; \
