@@ -4,6 +4,8 @@
 #               formatting, and runs every test
 #   make test-unit  builds and runs the tests that need no external peer and are not slow (about a minute)
 #   make format / make lint  rewrites / checks the formatting with the toolchain's swift format (.swift-format)
+#   make fuzz   builds the fuzz targets with libFuzzer and AddressSanitizer and runs each for FUZZ_SECONDS
+#               (default 60) from its committed corpus; make fuzz-short does the same for FUZZ_SHORT_SECONDS
 
 SWIFT ?= swift
 # System libraries the build links against, and the peers the tests talk to.
@@ -15,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Tests are built with warnings as errors (both test targets use the same flags, so neither rebuilds the other's work).
 TEST_BUILD_FLAGS := -Xswiftc -warnings-as-errors
 
-.PHONY: run test test-unit format lint build deps test-deps bench-store clean
+.PHONY: run test test-unit format lint build deps test-deps bench-store clean fuzz fuzz-short fuzz-build
 
 # Installs, with apt-get, whichever of the named Debian packages are missing. Installing postfix (the tests
 # only need its smtp-sink) must neither prompt nor start a system Postfix: debconf is told "No configuration",
@@ -57,6 +59,7 @@ run: deps
 test: test-deps lint
 	$(SWIFT) build --build-tests $(TEST_BUILD_FLAGS)
 	$(SWIFT) test --skip-build
+	$(MAKE) fuzz-short
 
 # The tests tagged neither `peer` (they start aiosmtpd, smtp-sink, swaks, Postfix or openssl) nor `slow`;
 # `swift test` cannot filter by tag, so the tagged tests skip themselves when MAILTIME_SKIP_TAGS names
@@ -71,8 +74,57 @@ format:
 lint:
 	$(SWIFT) format lint --strict --recursive --parallel Sources Tests Package.swift
 
+# Fuzzing (README, "Fuzzing"): mailtime-fuzz built with libFuzzer and AddressSanitizer in its own build
+# folder; each target runs from a scratch copy of its committed corpus (Tests/FuzzCorpus/<target>, seeds
+# and regressions), so new inputs never land in the repository. A crash fails the run and leaves its
+# input in $(FUZZ_ARTIFACTS).
+FUZZ_TARGETS := broker-request json email email-address smtp-reply base64 quoted-printable tls
+FUZZ_SECONDS ?= 60
+FUZZ_SHORT_SECONDS ?= 15
+FUZZ_BUILD_PATH := .build-fuzz
+FUZZ_ARTIFACTS := $(FUZZ_BUILD_PATH)/artifacts
+FUZZ_FLAGS := -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+# make fuzz runs a release build (about ten times the executions of a debug one); make fuzz-short, in
+# make test's budget, a debug build (about half the compile time).
+FUZZ_CONFIGURATION ?= debug
+fuzz: FUZZ_CONFIGURATION := release
+
+fuzz-build: deps
+	$(SWIFT) build --build-path $(FUZZ_BUILD_PATH) -c $(FUZZ_CONFIGURATION) --product mailtime-fuzz \
+		-Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+
+# Runs every target for $(1) seconds; prints each one's executions; fails if any target crashed.
+run_fuzz = failed=""; mkdir -p $(FUZZ_ARTIFACTS); \
+	for target in $(FUZZ_TARGETS); do \
+		corpus=$(FUZZ_BUILD_PATH)/corpus/$$target; mkdir -p $$corpus; \
+		find Tests/FuzzCorpus/$$target -type f -exec cp {} $$corpus/ \; ; \
+		log=$(FUZZ_BUILD_PATH)/$$target.log; \
+		SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 \
+			$(FUZZ_BUILD_PATH)/$(FUZZ_CONFIGURATION)/mailtime-fuzz $$target $$corpus -max_total_time=$(1) $(FUZZ_FLAGS) \
+			-artifact_prefix=$(FUZZ_ARTIFACTS)/$$target- >$$log 2>&1; \
+		status=$$?; \
+		runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
+		if [ $$status -eq 0 ]; then \
+			printf 'fuzz %-18s %10s executions in %ss\n' $$target "$$runs" $(1); \
+		else \
+			failed="$$failed $$target"; \
+			printf 'fuzz %-18s FAILED (exit %s): %s\n' $$target $$status "$$(grep -m1 -E 'Precondition failed|Fatal error|ERROR: |SUMMARY' $$log)"; \
+			grep -E "Test unit written to" $$log; \
+		fi; \
+	done; \
+	if [ -n "$$failed" ]; then \
+		echo "fuzzing found crashes in:$$failed (logs in $(FUZZ_BUILD_PATH)/<target>.log); fix them, then keep each input in Tests/FuzzCorpus/<target>/regressions/"; \
+		exit 1; \
+	fi
+
+fuzz: fuzz-build
+	@$(call run_fuzz,$(FUZZ_SECONDS))
+
+fuzz-short: fuzz-build
+	@$(call run_fuzz,$(FUZZ_SHORT_SECONDS))
+
 bench-store: deps
 	bash Benchmarks/store-vs-fsync.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build $(FUZZ_BUILD_PATH)

@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "mailtime", targets: ["MailTimeCLI"]),
         .executable(name: "mailtime-bench", targets: ["MailTimeBench"]),
         .executable(name: "mailtime-crash-writer", targets: ["MailTimeCrashWriter"]),
+        .executable(name: "mailtime-fuzz", targets: ["MailTimeFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -216,6 +217,31 @@ let package = Package(
             ]
         ),
 
+        // libFuzzer's driver, declared for the fuzzing build (`make fuzz`), which links libFuzzer.
+        .target(
+            name: "CLibFuzzer"
+        ),
+        // The fuzz targets: each takes one input and stops the process when an invariant does not hold.
+        .target(
+            name: "MailTimeFuzzing",
+            dependencies: [
+                "MailTimeJSON",
+                "MailTimeMessage",
+                "MailTimeProtocol",
+                "MailTimeSMTP",
+                "MailTimeTLS",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        // `mailtime-fuzz`: runs a fuzz target under libFuzzer when built with `-D FUZZING` and the
+        // fuzzer sanitizer, and replays inputs through it otherwise.
+        .executableTarget(
+            name: "MailTimeFuzz",
+            dependencies: ["CLibFuzzer", "MailTimeFuzzing"]
+        ),
+
         .testTarget(
             name: "MailTimeLMDBTests",
             dependencies: ["MailTimeLMDB"]
@@ -281,6 +307,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/MailTimeTestSupport"
+        ),
+        // Replays the committed fuzz corpus and the inputs of fixed crashes through every fuzz target.
+        .testTarget(
+            name: "MailTimeFuzzingTests",
+            dependencies: ["MailTimeFuzzing"]
         ),
         .testTarget(
             name: "MailTimeJSONTests",

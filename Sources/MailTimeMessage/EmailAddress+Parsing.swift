@@ -27,7 +27,7 @@ extension EmailAddress {
         guard let open = Self.angleBracketStart(trimmed) else {
             throw Self.invalid(string, field: field, "it ends with \">\" but has no \"<\"")
         }
-        let address = String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)])
+        let address = String(trimmed[trimmed.unicodeScalars.index(after: open)..<trimmed.index(before: trimmed.endIndex)])
         let phrase = Self.trimmingSpaces(trimmed[..<open])
         let displayName = Self.unquoted(phrase) ?? phrase
         try self.init(address: address, displayName: displayName, field: field)
@@ -42,7 +42,7 @@ extension EmailAddress {
             displayName = nil
             return
         }
-        address = Self.storedAddress(String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]))
+        address = Self.storedAddress(String(trimmed[trimmed.unicodeScalars.index(after: open)..<trimmed.index(before: trimmed.endIndex)]))
         let phrase = Self.trimmingSpaces(trimmed[..<open])
         let name = Self.trimmingSpaces(Self.unquoted(phrase) ?? phrase)
         displayName = name.isEmpty ? nil : name
@@ -63,19 +63,21 @@ extension EmailAddress {
         return trimmingSpaces(text[...])
     }
 
-    /// The first `<` outside a quoted display name.
+    /// The first `<` outside a quoted display name. Quotes, backslashes and brackets are found by
+    /// Unicode scalar: as characters, a combining mark after one would hide it.
     private static func angleBracketStart(_ string: String) -> String.Index? {
         var inQuotes = false
         var escaped = false
-        for index in string.indices {
-            let character = string[index]
+        let scalars = string.unicodeScalars
+        for index in scalars.indices {
+            let scalar = scalars[index]
             if escaped {
                 escaped = false
-            } else if inQuotes && character == "\\" {
+            } else if inQuotes && scalar == "\\" {
                 escaped = true
-            } else if character == "\"" {
+            } else if scalar == "\"" {
                 inQuotes.toggle()
-            } else if !inQuotes && character == "<" {
+            } else if !inQuotes && scalar == "<" {
                 return index
             }
         }
@@ -83,24 +85,26 @@ extension EmailAddress {
     }
 
     /// The content of `phrase` when all of it is one quoted string, with escapes removed; otherwise nil.
+    /// Read by Unicode scalar, as ``angleBracketStart(_:)`` reads.
     private static func unquoted(_ phrase: String) -> String? {
-        guard phrase.count >= 2, phrase.first == "\"" else { return nil }
-        var result = ""
+        let scalars = phrase.unicodeScalars
+        guard scalars.count >= 2, scalars.first == "\"" else { return nil }
+        var result = String.UnicodeScalarView()
         var escaped = false
-        var index = phrase.index(after: phrase.startIndex)
-        while index < phrase.endIndex {
-            let character = phrase[index]
+        var index = scalars.index(after: scalars.startIndex)
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
             if escaped {
-                result.append(character)
+                result.append(scalar)
                 escaped = false
-            } else if character == "\\" {
+            } else if scalar == "\\" {
                 escaped = true
-            } else if character == "\"" {
-                return phrase.index(after: index) == phrase.endIndex ? result : nil
+            } else if scalar == "\"" {
+                return scalars.index(after: index) == scalars.endIndex ? String(result) : nil
             } else {
-                result.append(character)
+                result.append(scalar)
             }
-            index = phrase.index(after: index)
+            index = scalars.index(after: index)
         }
         return nil
     }

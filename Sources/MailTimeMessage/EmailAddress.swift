@@ -30,12 +30,17 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// The part before the last `@`, quotes included when the local part is a quoted string.
     public var localPart: Substring {
-        Substring(address.unicodeScalars[..<address.unicodeScalars.lastIndex(of: "@")!])
+        address[..<atSign]
     }
 
     /// The part after the last `@`: a host name or an address literal such as `[192.0.2.1]`.
     public var domain: Substring {
-        Substring(address.unicodeScalars[address.unicodeScalars.index(after: address.unicodeScalars.lastIndex(of: "@")!)...])
+        address[address.utf8.index(after: atSign)...]
+    }
+
+    /// The last `@`, found by byte: as a character, an `@` followed by a combining mark is not "@".
+    private var atSign: String.Index {
+        address.utf8.lastIndex(of: UInt8(ascii: "@"))!
     }
 
     /// Whether the address has non-ASCII characters (only a local part can: domains are kept as A-labels),
@@ -48,11 +53,12 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     /// The mailbox as the JSON form writes it: the address, or `"Display Name" <address>`.
     public var description: String {
         guard let displayName else { return address }
-        var quoted = "\""
-        for character in displayName {
-            if character == "\"" || character == "\\" { quoted.append("\\") }
-            quoted.append(character)
+        // By Unicode scalar: a quote or backslash followed by a combining mark is still escaped.
+        var quoted = String.UnicodeScalarView(["\""])
+        for scalar in displayName.unicodeScalars {
+            if scalar == "\"" || scalar == "\\" { quoted.append("\\") }
+            quoted.append(scalar)
         }
-        return quoted + "\" <" + address + ">"
+        return String(quoted) + "\" <" + address + ">"
     }
 }

@@ -1,12 +1,12 @@
 /// Quoted-printable (RFC 2045 §6.7) for text bodies: 7-bit lines of at most 76 characters.
-enum QuotedPrintable {
+package enum QuotedPrintable {
     /// The longest encoded line, soft-break `=` included.
     static let maximumLineLength = 76
 
     /// Encodes `text`, turning each of its line breaks (CRLF, LF or CR) into a CRLF hard break.
     /// The result has no CRLF after its last line unless `text` ends with a line break; with
     /// `endingInCRLF`, a last line without one ends in a soft break, which adds nothing to the text.
-    static func encode(_ text: String, endingInCRLF: Bool = false) -> [UInt8] {
+    package static func encode(_ text: String, endingInCRLF: Bool = false) -> [UInt8] {
         var text = text
         return text.withUTF8 { bytes in
             // Each byte takes at most 3 columns; soft breaks add 3 bytes per line of at least 73.
@@ -87,6 +87,67 @@ enum QuotedPrintable {
                 }
                 count = written
             }
+        }
+    }
+
+    /// Decodes quoted-printable as a robust decoder does (RFC 2045 §6.7): `=XX` (hexadecimal digits
+    /// in either case) is the byte XX; `=` at the end of a line is a soft break and goes with its
+    /// line break (CRLF or a bare LF), spaces and tabs between them included; spaces and tabs at
+    /// the end of a line are transport padding and are dropped; hard line breaks stay as they are;
+    /// an `=` that starts neither is kept as it is. Any input decodes.
+    package static func decode(_ encoded: some Collection<UInt8>) -> [UInt8] {
+        let input = Array(encoded)
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count)
+        var index = 0
+        while index < input.count {
+            let byte = input[index]
+            if byte == 0x20 || byte == 0x09 {
+                // White space is kept unless only white space follows it on its line.
+                var end = index
+                while end < input.count, input[end] == 0x20 || input[end] == 0x09 { end += 1 }
+                if end < input.count, !isLineBreak(input, at: end) {
+                    output.append(contentsOf: input[index..<end])
+                }
+                index = end
+                continue
+            }
+            guard byte == UInt8(ascii: "=") else {
+                output.append(byte)
+                index += 1
+                continue
+            }
+            if index + 2 < input.count, let high = hexValue(input[index + 1]), let low = hexValue(input[index + 2]) {
+                output.append(high << 4 | low)
+                index += 3
+                continue
+            }
+            var end = index + 1
+            while end < input.count, input[end] == 0x20 || input[end] == 0x09 { end += 1 }
+            if end == input.count {
+                // A soft break on the last line, its line break lost in transport.
+                index = end
+            } else if isLineBreak(input, at: end) {
+                index = end + (input[end] == 0x0D ? 2 : 1)
+            } else {
+                output.append(byte)
+                index += 1
+            }
+        }
+        return output
+    }
+
+    /// Whether a line break, CRLF or a bare LF, starts at `index`.
+    private static func isLineBreak(_ bytes: [UInt8], at index: Int) -> Bool {
+        bytes[index] == 0x0A || (bytes[index] == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        default: nil
         }
     }
 

@@ -4,7 +4,7 @@ import NIOCore
 ///
 /// Pure: it takes what has arrived and returns each complete reply; bytes of an unfinished reply
 /// stay in the buffer.
-struct SMTPReplyParser {
+package struct SMTPReplyParser {
     /// The longest reply line accepted. RFC 5321 allows 512 octets; real servers send longer text.
     static let maximumLineLength = 4096
     /// The most lines one reply may have (an EHLO reply has one per extension).
@@ -13,8 +13,10 @@ struct SMTPReplyParser {
     private var code: Int?
     private var lines: [String] = []
 
+    package init() {}
+
     /// The next complete reply in `buffer`, consuming its lines; `nil` when more bytes are needed.
-    mutating func next(from buffer: inout ByteBuffer) throws(SMTPError) -> SMTPReply? {
+    package mutating func next(from buffer: inout ByteBuffer) throws(SMTPError) -> SMTPReply? {
         while let line = try Self.readLine(from: &buffer) {
             guard line.count >= 3,
                 let code = Self.replyCode(line),
