@@ -82,8 +82,9 @@ import Testing
             #expect(Self.code(try await fixture.reply("TOUCH \(id) \(token) 0")) == "INVALID_ARGUMENT")
             #expect(Self.code(try await fixture.reply("TOUCH \(id) \(token) 3601")) == "INVALID_ARGUMENT")
             #expect(Self.code(try await fixture.reply("TOUCH \(id) \(token) +60")) == "BAD_ARGUMENTS")
-            #expect(try await fixture.reply("TOUCH \(id) \(token) 1").line.hasPrefix("OK "))
+            // The longest first: after `TOUCH … 1` a busy machine may let the lease run out before the next request.
             #expect(try await fixture.reply("TOUCH \(id) \(token) 3600").line.hasPrefix("OK "))
+            #expect(try await fixture.reply("TOUCH \(id) \(token) 1").line.hasPrefix("OK "))
         }
     }
 
