@@ -51,7 +51,7 @@ public struct MessageComposer: Sendable {
             field.finish(into: &output)
         }
         for header in email.headers {
-            // Dot-stuffed (the only field name that can start with "."), ahead of the line the field counts.
+            // Only a custom field's name can start a line with ".": stuffed here, outside the line the field measures.
             if header.name.utf8.first == UInt8(ascii: ".") { output.append(UInt8(ascii: ".")) }
             var field = HeaderField(name: header.name, takingOver: &output)
             field.append(unstructured: header.value, allowingLongWords: true)
