@@ -146,7 +146,8 @@ public struct Broker: Sendable {
             switch error.code {
             case .locked: throw BrokerStartupError(.dataDirectoryLocked, error.message)
             case .invalidArgument: throw BrokerConfigurationError(error.message)
-            default: throw BrokerStartupError(.dataDirectoryUnusable, error.message)
+            case .storage, .notFound, .staleToken, .invalidState, .payloadTooLarge, .closed:
+                throw BrokerStartupError(.dataDirectoryUnusable, error.message)
             }
         }
     }

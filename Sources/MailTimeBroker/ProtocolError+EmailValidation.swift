@@ -19,7 +19,7 @@ extension ProtocolError {
         case .invalidAttachment: code = .invalidAttachment
         case .invalidSendAt: code = .invalidSendAt
         case .emailTooLarge: code = .emailTooLarge
-        default: code = .invalidField
+        case .invalidField: code = .invalidField
         }
         self.init(code, error.message)
     }

@@ -17,7 +17,7 @@ extension ProtocolError {
         case .invalidArgument: code = .invalidArgument
         case .payloadTooLarge: code = .emailTooLarge
         case .closed: code = .shuttingDown
-        default: code = .storage
+        case .storage, .locked: code = .storage
         }
         self.init(code, error.message)
     }

@@ -1,7 +1,9 @@
 /// An RFC 5322 message ready for SMTP DATA, with what the SMTP transaction needs to know about it.
 public struct ComposedMessage: Sendable, Hashable {
-    /// The message, CRLF line endings, no line longer than 998 octets, ending in CRLF. Not dot-stuffed.
-    public var bytes: [UInt8]
+    /// The message as SMTP DATA carries it: CRLF line endings, no line longer than 998 octets, ending
+    /// in CRLF, and dot-stuffed (a "." added before each line that starts with one, RFC 5321 §4.5.2),
+    /// so the client appends only the final `.` line.
+    public var data: [UInt8]
     /// The `<…>` Message-ID written in the message.
     public var messageID: String
     /// The From mailbox, the natural envelope sender (MAIL FROM).
@@ -14,6 +16,7 @@ public struct ComposedMessage: Sendable, Hashable {
     /// so MAIL FROM should carry BODY=8BITMIME (RFC 6152).
     public var needs8BitMIME: Bool
 
+    /// A message composed elsewhere; `bytes` is the message itself, stuffed here.
     public init(
         bytes: [UInt8],
         messageID: String,
@@ -22,11 +25,28 @@ public struct ComposedMessage: Sendable, Hashable {
         needsSMTPUTF8: Bool,
         needs8BitMIME: Bool
     ) {
-        self.bytes = bytes
+        self.init(
+            data: DotStuffing.stuffed(bytes), messageID: messageID, from: from, recipients: recipients, needsSMTPUTF8: needsSMTPUTF8,
+            needs8BitMIME: needs8BitMIME)
+    }
+
+    /// A message whose `data` is already dot-stuffed and ends in CRLF.
+    init(
+        data: [UInt8],
+        messageID: String,
+        from: EmailAddress,
+        recipients: [EmailAddress],
+        needsSMTPUTF8: Bool,
+        needs8BitMIME: Bool
+    ) {
+        self.data = data
         self.messageID = messageID
         self.from = from
         self.recipients = recipients
         self.needsSMTPUTF8 = needsSMTPUTF8
         self.needs8BitMIME = needs8BitMIME
     }
+
+    /// The message itself, not dot-stuffed, as it is written to a file.
+    public var bytes: [UInt8] { DotStuffing.unstuffed(data) }
 }

@@ -3,46 +3,55 @@
 /// The sentence never contains a line break, so it can follow the code on one protocol line.
 public struct EmailValidationError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A stable error code.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The code's text, upper-case, as the protocol shows it.
-        public let name: String
-        private init(_ name: String) { self.name = name }
-
+    public enum Code: Hashable, Sendable, CaseIterable, CustomStringConvertible {
         /// The bytes are not valid JSON (or not UTF-8).
-        public static let invalidJSON = Code("INVALID_JSON")
+        case invalidJSON
         /// A field has the wrong type or a value out of range, or the document is not an object.
-        public static let invalidField = Code("INVALID_FIELD")
+        case invalidField
         /// A field the email format does not define.
-        public static let unknownField = Code("UNKNOWN_FIELD")
+        case unknownField
         /// An address that does not follow RFC 5321 syntax.
-        public static let invalidAddress = Code("INVALID_ADDRESS")
+        case invalidAddress
         /// None of `to`, `cc` and `bcc` has an address.
-        public static let noRecipient = Code("NO_RECIPIENT")
+        case noRecipient
         /// More recipients than the limits allow.
-        public static let tooManyRecipients = Code("TOO_MANY_RECIPIENTS")
+        case tooManyRecipients
         /// Neither `text` nor `html` is given.
-        public static let noBody = Code("NO_BODY")
+        case noBody
         /// No From address: the email has none and no default was given.
-        public static let noSender = Code("NO_SENDER")
+        case noSender
         /// A carriage return or line feed in a value that goes into a header.
-        public static let headerInjection = Code("HEADER_INJECTION")
+        case headerInjection
         /// A custom header whose name or value is not allowed by RFC 5322.
-        public static let invalidHeader = Code("INVALID_HEADER")
+        case invalidHeader
         /// A custom header the composer writes itself (From, Subject, Content-Type…).
-        public static let reservedHeader = Code("RESERVED_HEADER")
+        case reservedHeader
         /// An attachment whose content is not base64, or whose filename, type or content id is malformed.
-        public static let invalidAttachment = Code("INVALID_ATTACHMENT")
+        case invalidAttachment
         /// `send_at` is neither an RFC 3339 time nor Unix milliseconds.
-        public static let invalidSendAt = Code("INVALID_SEND_AT")
+        case invalidSendAt
         /// The decoded email is larger than the limit.
-        public static let emailTooLarge = Code("EMAIL_TOO_LARGE")
+        case emailTooLarge
 
-        /// Every code, for listing in the protocol specification.
-        public static let all: [Code] = [
-            .invalidJSON, .invalidField, .unknownField, .invalidAddress, .noRecipient, .tooManyRecipients, .noBody,
-            .noSender, .headerInjection, .invalidHeader, .reservedHeader, .invalidAttachment, .invalidSendAt,
-            .emailTooLarge,
-        ]
+        /// The code's text, upper-case, as the protocol shows it.
+        public var name: String {
+            switch self {
+            case .invalidJSON: "INVALID_JSON"
+            case .invalidField: "INVALID_FIELD"
+            case .unknownField: "UNKNOWN_FIELD"
+            case .invalidAddress: "INVALID_ADDRESS"
+            case .noRecipient: "NO_RECIPIENT"
+            case .tooManyRecipients: "TOO_MANY_RECIPIENTS"
+            case .noBody: "NO_BODY"
+            case .noSender: "NO_SENDER"
+            case .headerInjection: "HEADER_INJECTION"
+            case .invalidHeader: "INVALID_HEADER"
+            case .reservedHeader: "RESERVED_HEADER"
+            case .invalidAttachment: "INVALID_ATTACHMENT"
+            case .invalidSendAt: "INVALID_SEND_AT"
+            case .emailTooLarge: "EMAIL_TOO_LARGE"
+            }
+        }
 
         public var description: String { name }
     }

@@ -5,7 +5,8 @@ indirect enum MIMEPart {
     /// `multipart/<subtype>` with its parts in order.
     case multipart(subtype: String, parts: [MIMEPart])
 
-    /// A quoted-printable UTF-8 text part of `text/<subtype>`; see ``QuotedPrintable/encode(_:endingInCRLF:)``.
+    /// A quoted-printable UTF-8 text part of `text/<subtype>`, dot-stuffed; see
+    /// ``QuotedPrintable/encode(_:endingInCRLF:dotStuffing:)``.
     static func text(_ text: String, subtype: String, endingInCRLF: Bool = false) -> MIMEPart {
         var contentType = HeaderField(name: "Content-Type")
         contentType.append(word: "text/\(subtype);")
@@ -14,7 +15,7 @@ indirect enum MIMEPart {
         headers.reserveCapacity(128)
         contentType.write(into: &headers)
         HeaderField(name: "Content-Transfer-Encoding", value: "quoted-printable").write(into: &headers)
-        return .single(headers: headers, body: QuotedPrintable.encode(text, endingInCRLF: endingInCRLF))
+        return .single(headers: headers, body: QuotedPrintable.encode(text, endingInCRLF: endingInCRLF, dotStuffing: true))
     }
 
     /// A base64 attachment; inline with a Content-ID when the attachment has one.

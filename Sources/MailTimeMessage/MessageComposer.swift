@@ -13,7 +13,8 @@ public struct MessageComposer: Sendable {
         self.defaultLayout = defaultLayout
     }
 
-    /// Composes `email` as sent at `date`, with its `messageID` (or a new one when it has none).
+    /// Composes `email` as sent at `date`, with its `messageID` (or a new one when it has none), written
+    /// dot-stuffed as SMTP DATA carries it (see ``ComposedMessage/data``).
     ///
     /// - Throws: ``EmailValidationError`` when the email has no sender, recipient or body, or a header
     ///   value (after templating) is malformed or has a line break.
@@ -50,6 +51,8 @@ public struct MessageComposer: Sendable {
             field.finish(into: &output)
         }
         for header in email.headers {
+            // Only a custom field's name can start a line with ".": stuffed here, outside the line the field measures.
+            if header.name.utf8.first == UInt8(ascii: ".") { output.append(UInt8(ascii: ".")) }
             var field = HeaderField(name: header.name, takingOver: &output)
             field.append(unstructured: header.value, allowingLongWords: true)
             field.finish(into: &output)
@@ -62,7 +65,7 @@ public struct MessageComposer: Sendable {
 
         let needsSMTPUTF8 = email.needsSMTPUTF8 || from.needsSMTPUTF8
         return ComposedMessage(
-            bytes: output,
+            data: output,
             messageID: messageID,
             from: from,
             recipients: recipients,

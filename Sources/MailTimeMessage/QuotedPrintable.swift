@@ -6,10 +6,12 @@ package enum QuotedPrintable {
     /// Encodes `text`, turning each of its line breaks (CRLF, LF or CR) into a CRLF hard break.
     /// The result has no CRLF after its last line unless `text` ends with a line break; with
     /// `endingInCRLF`, a last line without one ends in a soft break, which adds nothing to the text.
-    package static func encode(_ text: String, endingInCRLF: Bool = false) -> [UInt8] {
+    /// With `dotStuffing`, a "." that starts a line is written twice, as SMTP DATA carries it (RFC 5321
+    /// §4.5.2); the line lengths are those of the lines without it.
+    package static func encode(_ text: String, endingInCRLF: Bool = false, dotStuffing: Bool = false) -> [UInt8] {
         var text = text
         return text.withUTF8 { bytes in
-            // Each byte takes at most 3 columns; soft breaks add 3 bytes per line of at least 73.
+            // Each byte takes at most 3 columns (a stuffed "." 2); soft breaks add 3 bytes per line of at least 73.
             let capacity = 3 * bytes.count + 3 * (3 * bytes.count / 73 + 2)
             return [UInt8](unsafeUninitializedCapacity: capacity) { output, count in
                 var written = 0
@@ -39,6 +41,7 @@ package enum QuotedPrintable {
                             put(0x0A)
                             lineLength = 0
                         }
+                        if dotStuffing && lineLength == 0 && bytes[index] == UInt8(ascii: ".") { put(UInt8(ascii: ".")) }
                         let count = min(runEnd - index, maximumLineLength - 1 - lineLength)
                         UnsafeMutableRawPointer(output.baseAddress! + written)
                             .copyMemory(from: bytes.baseAddress! + index, byteCount: count)
@@ -71,6 +74,7 @@ package enum QuotedPrintable {
                         lineLength = 0
                     }
                     if literal {
+                        if dotStuffing && lineLength == 0 && byte == UInt8(ascii: ".") { put(byte) }
                         put(byte)
                     } else {
                         put(UInt8(ascii: "="))

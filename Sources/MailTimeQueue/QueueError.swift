@@ -1,28 +1,38 @@
 /// An error from the mail queue: a stable `code` for programs and a sentence for people.
 public struct QueueError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A stable error code.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The code's text, upper-case, as the protocol shows it.
-        public let name: String
-        private init(_ name: String) { self.name = name }
-
+    public enum Code: Hashable, Sendable, CaseIterable, CustomStringConvertible {
         /// No job has this id.
-        public static let notFound = Code("NOT_FOUND")
+        case notFound
         /// The token is not the one of the job's latest lease (it was leased again since, or the token
         /// was never its), or no lease is held on the job (a report already ended it).
-        public static let staleToken = Code("STALE_TOKEN")
+        case staleToken
         /// The job is in a state that does not allow the operation (for example cancelling a sent job).
-        public static let invalidState = Code("INVALID_STATE")
+        case invalidState
         /// An argument is out of range or malformed.
-        public static let invalidArgument = Code("INVALID_ARGUMENT")
+        case invalidArgument
         /// The payload is larger than the queue accepts.
-        public static let payloadTooLarge = Code("PAYLOAD_TOO_LARGE")
+        case payloadTooLarge
         /// The store could not be opened, read or written.
-        public static let storage = Code("STORAGE")
+        case storage
         /// The data directory is in use by another process.
-        public static let locked = Code("LOCKED")
+        case locked
         /// The queue was closed.
-        public static let closed = Code("CLOSED")
+        case closed
+
+        /// The code's text, upper-case, as the protocol shows it.
+        public var name: String {
+            switch self {
+            case .notFound: "NOT_FOUND"
+            case .staleToken: "STALE_TOKEN"
+            case .invalidState: "INVALID_STATE"
+            case .invalidArgument: "INVALID_ARGUMENT"
+            case .payloadTooLarge: "PAYLOAD_TOO_LARGE"
+            case .storage: "STORAGE"
+            case .locked: "LOCKED"
+            case .closed: "CLOSED"
+            }
+        }
 
         public var description: String { name }
     }

@@ -105,7 +105,7 @@ public final class SMTPConnection: Sendable {
     /// per recipient instead, so that delivered recipients are never sent to again.
     public func send(_ message: ComposedMessage, envelope: SMTPEnvelope? = nil) async throws(SMTPError) -> SMTPDeliveryResult {
         let envelope = envelope ?? SMTPEnvelope(message)
-        let data = SMTPMessageData(message.bytes)
+        let data = SMTPMessageData(message)
         let limit = max(1, configuration.maximumRecipientsPerTransaction)
         var pending = envelope.recipients[...]
         var outcomes: [SMTPRecipientResult] = []

@@ -51,6 +51,36 @@ import Testing
         #expect(encode(".\n.hidden") == ".\r\n.hidden")
     }
 
+    @Test func dotStuffingDoublesADotThatStartsALine() {
+        func stuffed(_ text: String, endingInCRLF: Bool = false) -> String {
+            String(decoding: QuotedPrintable.encode(text, endingInCRLF: endingInCRLF, dotStuffing: true), as: UTF8.self)
+        }
+        #expect(stuffed(".\n.hidden") == "..\r\n..hidden")
+        #expect(stuffed("a.b\n. x\n..") == "a.b\r\n.. x\r\n...")
+        // After a soft break, in the fast path and as the last byte of a line.
+        #expect(stuffed(String(repeating: "a", count: 75) + ".bc") == String(repeating: "a", count: 75) + "=\r\n..bc")
+        // A dot that ends a line is not at its start.
+        #expect(stuffed(String(repeating: "a", count: 75) + ".") == String(repeating: "a", count: 75) + ".")
+        #expect(stuffed(".", endingInCRLF: true) == "..=\r\n")
+        // A line of 76 characters starting with a dot still needs no soft break: stuffing is not counted.
+        let line = "." + String(repeating: "y", count: 75)
+        #expect(stuffed(line) == "." + line)
+    }
+
+    /// Text of dots, line breaks and other characters: the stuffed encoding is the plain one with a "."
+    /// added before each line that starts with one.
+    @Test(arguments: 0..<100 as Range<UInt64>)
+    func dotStuffingAddsADotToEachLineThatStartsWithOne(seed: UInt64) {
+        var generator = SeededGenerator(state: seed)
+        let alphabet: [Character] = [".", ".", ".", "a", " ", "\n", "\r\n", "é", "=", "\t"]
+        let text = String((0..<Int.random(in: 0...400, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+        let endingInCRLF = seed % 2 == 0
+        let plain = String(decoding: QuotedPrintable.encode(text, endingInCRLF: endingInCRLF), as: UTF8.self)
+        let stuffed = String(decoding: QuotedPrintable.encode(text, endingInCRLF: endingInCRLF, dotStuffing: true), as: UTF8.self)
+        let expected = plain.components(separatedBy: "\r\n").map { $0.hasPrefix(".") ? "." + $0 : $0 }.joined(separator: "\r\n")
+        #expect(stuffed == expected)
+    }
+
     @Test func endingInCRLFUsesASoftBreak() {
         #expect(encode("abc", endingInCRLF: true) == "abc=\r\n")
         #expect(encode("abc\n", endingInCRLF: true) == "abc\r\n")

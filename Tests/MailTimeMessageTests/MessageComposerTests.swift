@@ -47,6 +47,29 @@ import Testing
     let png = Email.Attachment(filename: "p.png", content: [1, 2, 3], contentType: "image/png", contentID: "p@x")
     let pdf = Email.Attachment(filename: "d.pdf", content: [4, 5, 6], contentType: "application/pdf")
 
+    /// The message is written as DATA carries it: a "." before each line that starts with one, in the
+    /// text and HTML bodies and in a custom header's name; `bytes` is the message without them.
+    @Test func composedDotStuffed() throws {
+        let email = try Self.email(
+            text: ".hidden\n..two\nmiddle.dot\n" + String(repeating: "w", count: 75) + ".after a soft break",
+            html: "<p>\n.x</p>",
+            attachments: [pdf]
+        ) { $0.headers = [Email.Header(name: ".Dot", value: "v")] }
+        let message = try MessageComposer().compose(email, date: Self.date)
+        let data = String(decoding: message.data, as: UTF8.self)
+        let bytes = String(decoding: message.bytes, as: UTF8.self)
+        #expect(data.contains("\r\n..Dot: v\r\n"))
+        #expect(data.contains("\r\n\r\n..hidden\r\n...two\r\nmiddle.dot\r\n"))
+        #expect(data.contains("=\r\n..after a soft break"))
+        #expect(data.contains("\r\n..x</p>"))
+        #expect(bytes.contains("\r\n.Dot: v\r\n"))
+        #expect(bytes.contains("\r\n\r\n.hidden\r\n..two\r\nmiddle.dot\r\n"))
+        #expect(!bytes.contains("\r\n..hidden"))
+        // Every line that starts with "." in the data is stuffed, and the data ends in CRLF.
+        #expect(message.data == DotStuffing.stuffed(message.bytes))
+        #expect(data.hasSuffix("\r\n"))
+    }
+
     @Test func headersInOrderWithoutBcc() throws {
         let (message, text) = try Self.compose(
             try Self.email {
