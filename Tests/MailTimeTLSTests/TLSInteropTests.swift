@@ -186,10 +186,15 @@ struct TLSInteropTests {
                     try channel.pipeline.syncOperations.addHandlers([handler, LoggingHandler(log: log, echoes: false)])
                 }
             }
+        // Until s_server listens; awaited, not waited for, so no thread of the tests' shared pool is blocked.
+        let deadline = ContinuousClock.now + .seconds(10)
         var connected: (any Channel)?
-        try await waitUntil(timeout: .seconds(10)) {
-            connected = try? bootstrap.connect(host: "127.0.0.1", port: port).wait()
-            return connected != nil
+        while connected == nil {
+            connected = try? await bootstrap.connect(host: "127.0.0.1", port: port).get()
+            if connected == nil {
+                guard ContinuousClock.now < deadline else { throw TimedOut() }
+                try await Task.sleep(for: .milliseconds(50))
+            }
         }
         let channel = try #require(connected)
         try await waitUntil(timeout: .seconds(10)) { !log.handshakes.isEmpty }
@@ -197,11 +202,11 @@ struct TLSInteropTests {
         #expect(log.handshakes.first?.peerCertificate?.subject == "CN=\(TLSFixtures.serverName)")
 
         try await channel.writeAndFlush(ByteBuffer(bytes: Self.megabyte)).get()
-        try await server.waitForOutput(count: Self.megabyte.count)
+        try await server.waitForOutput(count: Self.megabyte.count, timeout: .seconds(60))
         #expect(server.standardOutput == Self.megabyte)
 
         server.send(Self.megabyte)
-        try await waitUntil(timeout: .seconds(30)) { log.received.count >= Self.megabyte.count }
+        try await waitUntil(timeout: .seconds(60)) { log.received.count >= Self.megabyte.count }
         #expect(log.received == Self.megabyte)
 
         // close_notify both ways: s_server answers ours and then exits.
