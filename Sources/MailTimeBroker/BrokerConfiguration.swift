@@ -66,6 +66,9 @@ public struct BrokerConfiguration: Sendable {
     /// zero deletes the body as the email is sent.
     public var bodyRetention: Duration = .seconds(24 * 3600)
 
+    /// The SMTP submission listeners; off by default.
+    public var submission = SubmissionConfiguration()
+
     public init() {}
 
     /// The queue's configuration in this broker's data directory.

@@ -38,6 +38,20 @@ extension BrokerConfiguration {
         maximumLineLength = integer("limits.line-length")
         maximumEmailSize = integer("limits.email-size")
 
+        if settings.boolean("submission.enabled") == true {
+            submission.startTLS = SubmissionConfiguration.Address(host: text("submission.host"), port: integer("submission.port"))
+        }
+        if settings.boolean("submissions.enabled") == true {
+            submission.implicitTLS = SubmissionConfiguration.Address(host: text("submissions.host"), port: integer("submissions.port"))
+        }
+        submission.trustedNetworks = settings.list("submission.trusted-networks")
+        submission.hostname = settings.text("submission.hostname")
+        submission.maximumRecipients = integer("submission.max-recipients")
+        submission.maximumErrors = integer("submission.max-errors")
+        submission.maximumConnections = integer("submission.connections")
+        submission.commandTimeout = .seconds(integer("submission.command-timeout-seconds"))
+        submission.dataTimeout = .seconds(integer("submission.data-timeout-seconds"))
+
         senders = integer("senders")
         leaseVisibility = .seconds(integer("lease-visibility-seconds"))
         let minimumDelay = integer("retry.min-delay-seconds")

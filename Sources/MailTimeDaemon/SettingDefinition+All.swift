@@ -55,6 +55,52 @@ extension SettingDefinition {
             "limits.email-size", .integer(1...1_073_741_824), default: .integer(26_214_400),
             "The largest email (SEND payload) in bytes; the limits on its lists are fixed (protocol.md, SEND)."
         ),
+        SettingDefinition(
+            "submission.enabled", .boolean, default: .boolean(true),
+            "Accept email over SMTP submission with STARTTLS (RFC 6409; README, SMTP submission)."
+        ),
+        SettingDefinition("submission.host", .text, default: .text("127.0.0.1"), "The address the submission listener binds."),
+        SettingDefinition(
+            "submission.port", .integer(0...65_535), default: .integer(2587),
+            "The submission port (587 in production); 0 picks a free one (the log line \"submission listening\" names it)."
+        ),
+        SettingDefinition(
+            "submission.trusted-networks", .list,
+            "Client networks (CIDR, e.g. 127.0.0.0/8 or ::1/128) that may submit without AUTH, like Postfix's mynetworks."
+        ),
+        SettingDefinition(
+            "submission.hostname", .text, unset: "the machine's host name",
+            "The name in the SMTP greeting, in EHLO's reply and in the Received field added to each message."
+        ),
+        SettingDefinition(
+            "submission.max-recipients", .integer(1...10_000), default: .integer(100),
+            "RCPT TO commands accepted per message; past it the reply is 452 4.5.3."
+        ),
+        SettingDefinition(
+            "submission.max-errors", .integer(1...1000), default: .integer(10),
+            "Refused commands per session before the listener replies 421 and closes it."
+        ),
+        SettingDefinition(
+            "submission.connections", .integer(1...1_000_000), default: .integer(1024),
+            "Open submission connections at most, both listeners together; past it new ones get 421 and are closed."
+        ),
+        SettingDefinition(
+            "submission.command-timeout-seconds", .integer(1...3600), default: .integer(300),
+            "How long the listener waits for the next command (RFC 5321, section 4.5.3.2.7: 5 minutes)."
+        ),
+        SettingDefinition(
+            "submission.data-timeout-seconds", .integer(1...3600), default: .integer(180),
+            "How long the listener waits for more of a message after DATA or BDAT (RFC 5321: 3 minutes per block)."
+        ),
+        SettingDefinition(
+            "submissions.enabled", .boolean, default: .boolean(true),
+            "Accept email over SMTP submission with implicit TLS (RFC 8314)."
+        ),
+        SettingDefinition("submissions.host", .text, default: .text("127.0.0.1"), "The address the implicit-TLS listener binds."),
+        SettingDefinition(
+            "submissions.port", .integer(0...65_535), default: .integer(2465),
+            "The implicit-TLS submission port (465 in production); 0 picks a free one (the log line \"submissions listening\" names it)."
+        ),
         SettingDefinition("senders", .integer(0...1024), default: .integer(4), "Embedded senders; 0 makes the broker a pure queue."),
         SettingDefinition(
             "lease-visibility-seconds", .integer(1...day), default: .integer(60),

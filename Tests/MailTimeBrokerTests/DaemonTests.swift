@@ -39,7 +39,7 @@ struct DaemonTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try daemonPath)
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.arguments = ["--listen-port", "\(port)", "--config", config]
+        process.arguments = BrokerProcess.freeSubmissionPorts + ["--listen-port", "\(port)", "--config", config]
         process.environment = ProcessInfo.processInfo.environment.merging(["MAILTIME_LIMITS_LINE_LENGTH": "4096"]) { $1 }
         let log = Pipe()
         process.standardError = log
@@ -83,7 +83,7 @@ struct DaemonTests {
         let restarted = Process()
         restarted.executableURL = URL(fileURLWithPath: try daemonPath)
         restarted.currentDirectoryURL = URL(fileURLWithPath: directory)
-        restarted.arguments = ["--listen-port", "\(port)", "--senders", "0"]
+        restarted.arguments = BrokerProcess.freeSubmissionPorts + ["--listen-port", "\(port)", "--senders", "0"]
         restarted.standardError = FileHandle.nullDevice
         try restarted.run()
         defer { kill(restarted.processIdentifier, SIGTERM) }
@@ -124,7 +124,7 @@ struct DaemonTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try daemonPath)
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.arguments = ["--listen-port", "\(port)"] + arguments
+        process.arguments = BrokerProcess.freeSubmissionPorts + ["--listen-port", "\(port)"] + arguments
         process.standardError = log
         process.standardOutput = FileHandle.nullDevice
         try process.run()

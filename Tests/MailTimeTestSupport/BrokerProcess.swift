@@ -29,6 +29,10 @@ public final class BrokerProcess: Sendable {
         stop()
     }
 
+    /// Flags that put the SMTP submission listeners on free ports: their defaults are fixed ports,
+    /// and tests run brokers side by side.
+    public static let freeSubmissionPorts = ["--submission-port", "0", "--submissions-port", "0"]
+
     /// Starts `mailtimed` with `flags` (e.g. `["--providers", "name=p1;host=127.0.0.1;port=2525;tls=none"]`)
     /// and returns once it accepts connections.
     public static func start(_ flags: [String]) async throws -> BrokerProcess {
@@ -144,7 +148,7 @@ public final class BrokerProcess: Sendable {
     }
 
     private func launch(port requestedPort: Int = 0) async throws {
-        let arguments = ["--data-directory", dataDirectory.path, "--listen-host", "127.0.0.1", "--listen-port", "\(requestedPort)"] + flags
+        let arguments = ["--data-directory", dataDirectory.path, "--listen-host", "127.0.0.1", "--listen-port", "\(requestedPort)"] + Self.freeSubmissionPorts + flags
         let child = try ChildProcess.launch(try BuiltProduct.path("mailtimed"), arguments: arguments, mergeStandardError: true)
         let port: Int
         do {
