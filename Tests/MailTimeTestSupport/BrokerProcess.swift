@@ -65,6 +65,19 @@ public final class BrokerProcess: Sendable {
         }
     }
 
+    /// The port of the running broker's SMTP submission listener with STARTTLS, or with `implicitTLS` the
+    /// other one, read from its log line ("submission listening" or "submissions listening") once it listens.
+    public func submissionPort(implicitTLS: Bool = false) async throws -> Int {
+        guard let child = running.withLock({ $0?.child }) else { throw ChildProcess.Failure("mailtimed is not running") }
+        let announcement = implicitTLS ? "submissions listening" : "submission listening"
+        let line = try await child.waitForOutputLine(timeout: .seconds(30)) { $0.contains(announcement) }
+        guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("port=") }), let port = Int(field.dropFirst("port=".count))
+        else {
+            throw ChildProcess.Failure("mailtimed announced no submission port: \(line)")
+        }
+        return port
+    }
+
     /// The admin token the broker made in its data directory.
     public var adminToken: String {
         get throws {
@@ -148,7 +161,9 @@ public final class BrokerProcess: Sendable {
     }
 
     private func launch(port requestedPort: Int = 0) async throws {
-        let arguments = ["--data-directory", dataDirectory.path, "--listen-host", "127.0.0.1", "--listen-port", "\(requestedPort)"] + Self.freeSubmissionPorts + flags
+        let arguments =
+            ["--data-directory", dataDirectory.path, "--listen-host", "127.0.0.1", "--listen-port", "\(requestedPort)"] + Self.freeSubmissionPorts
+            + flags
         let child = try ChildProcess.launch(try BuiltProduct.path("mailtimed"), arguments: arguments, mergeStandardError: true)
         let port: Int
         do {

@@ -49,7 +49,7 @@ public final class SMTPSink: Sendable {
         let user = getuid() == 0 && !arguments.contains("-u") ? ["-u", "nobody"] : []
         var failures: [String] = []
         for _ in 0..<(requestedPort == nil ? 5 : 1) {
-            let port = try requestedPort ?? freePort()
+            let port = try requestedPort ?? freeLoopbackPort()
             let fullArguments = ["-c"] + user + arguments + ["127.0.0.1:\(port)", "\(backlog)"]
             let child = try ChildProcess.launch(executable, arguments: fullArguments)
             let settled = try await ChildProcess.poll(timeout: timeout) {
@@ -124,7 +124,7 @@ public final class SMTPSink: Sendable {
     }
 
     /// A port that was free on 127.0.0.1 a moment ago: the kernel's choice for a socket bound to port 0.
-    private static func freePort() throws -> Int {
+    static func freeLoopbackPort() throws -> Int {
         #if canImport(Darwin)
         let descriptor = socket(AF_INET, SOCK_STREAM, 0)
         #else
@@ -148,7 +148,7 @@ public final class SMTPSink: Sendable {
 
     /// Whether some socket listens on 127.0.0.1:`port` (Linux's /proc/net/tcp; no connection is made, so the
     /// sink's session counters and `-n` are not disturbed).
-    private static func isListening(port: Int) -> Bool {
+    static func isListening(port: Int) -> Bool {
         guard let table = readWholeFile("/proc/net/tcp") else { return false }
         let local = "0100007F:" + String(format: "%04X", port)
         for line in table.split(separator: "\n").dropFirst() {
