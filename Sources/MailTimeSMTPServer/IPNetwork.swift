@@ -13,7 +13,8 @@ public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
     public init(_ text: String) throws {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let address = parts.first.flatMap({ Self.addressBytes(String($0)) }) else {
-            throw SMTPServerError(.invalidNetwork, "\"\(text)\" is not an IP network: expected an IPv4 or IPv6 address, such as 127.0.0.0/8 or ::1/128")
+            throw SMTPServerError(
+                .invalidNetwork, "\"\(text)\" is not an IP network: expected an IPv4 or IPv6 address, such as 127.0.0.0/8 or ::1/128")
         }
         let maximum = address.count * 8
         var prefixLength = maximum
