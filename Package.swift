@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "MailTimeClient", targets: ["MailTimeClient"]),
         .library(name: "MailTimeSMTP", targets: ["MailTimeSMTP"]),
         .library(name: "MailTimeSender", targets: ["MailTimeSender"]),
+        .library(name: "MailTimeSMTPServer", targets: ["MailTimeSMTPServer"]),
         .executable(name: "mailtimed", targets: ["MailTimeDaemon"]),
         .executable(name: "mailtime", targets: ["MailTimeCLI"]),
         .executable(name: "mailtime-bench", targets: ["MailTimeBench"]),
@@ -172,6 +173,21 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The SMTP submission server: the session state machine, the channel handler, the listener as a service.
+        .target(
+            name: "MailTimeSMTPServer",
+            dependencies: [
+                "MailTimeMessage",
+                "MailTimeSMTP",
+                "MailTimeTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Delivery: sender workers and their service, SMTP providers with failover and balance, circuit breakers, rate limits.
@@ -356,6 +372,20 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "MailTimeSMTPServerTests",
+            dependencies: [
+                "MailTimeSMTPServer",
+                "MailTimeSMTP",
+                "MailTimeTLS",
+                "MailTimeTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
