@@ -269,6 +269,7 @@ let package = Package(
             name: "MailTimeBrokerTests",
             dependencies: [
                 "MailTimeBroker",
+                "MailTimeDelivery",
                 "MailTimeTestSupport",
                 "MailTimeMessage",
                 "MailTimeProtocol",
