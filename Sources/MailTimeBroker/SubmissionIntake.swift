@@ -172,7 +172,8 @@ public struct SubmissionIntake: Sendable {
         output += message[copied..<section.end]
         let hasDate = section.fields.contains { $0.isNamed("Date") }
         let hasMessageID = section.fields.contains { $0.isNamed("Message-ID") }
-        if !section.endsInCRLF && (!hasDate || !hasMessageID) { output += [0x0D, 0x0A] }
+        // A header section that ends the message may lack its last CRLF.
+        if (!hasDate || !hasMessageID) && output.last != 0x0A { output += [0x0D, 0x0A] }
         if !hasDate {
             output += "Date: \(RFC5322Date.format(millisecondsSince1970: now.millisecondsSince1970))\r\n".utf8
         }

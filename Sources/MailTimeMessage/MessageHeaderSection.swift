@@ -31,9 +31,6 @@ package struct MessageHeaderSection: Sendable {
     package var fields: [Field]
     /// Where the section ends: the start of the empty line, or the end of the message when it has none.
     package var end: Int
-    /// Whether the section's last line has its CRLF (always, unless the message ends in the section
-    /// without a line ending).
-    package var endsInCRLF: Bool
 
     /// Finds the header section of `message`.
     ///
@@ -43,7 +40,6 @@ package struct MessageHeaderSection: Sendable {
         fields = []
         var offset = 0
         var number = 0
-        endsInCRLF = true
         while true {
             guard offset < message.count else {
                 end = message.count
@@ -55,7 +51,6 @@ package struct MessageHeaderSection: Sendable {
             let next: Int
             if lineEnd == message.count {
                 next = lineEnd
-                endsInCRLF = false
             } else if message[lineEnd] == 0x0D && lineEnd + 1 < message.count && message[lineEnd + 1] == 0x0A {
                 next = lineEnd + 2
             } else {

@@ -103,13 +103,18 @@ import Testing
         // A message that is all header section and has no final line ending gets one before the added fields.
         let headerOnly = try afterReceived(try stored(try job("From: app@example.com\r\nMessage-ID: <x@example.com>")))
         #expect(headerOnly == "From: app@example.com\r\nMessage-ID: <x@example.com>\r\nDate: Fri, 15 Jan 2027 08:00:00 +0000\r\n")
+        // Nor when the field that ended it without a CRLF is removed.
+        let bccLast = try afterReceived(try stored(try job("From: app@example.com\r\nMessage-ID: <x@example.com>\r\nBcc: b@example.org")))
+        #expect(bccLast == "From: app@example.com\r\nMessage-ID: <x@example.com>\r\nDate: Fri, 15 Jan 2027 08:00:00 +0000\r\n")
         // Case does not matter.
         let lower = "date: Thu, 14 Jan 2027 10:00:00 +0000\r\nmessage-id: <m@example.com>\r\nfrom: app@example.com\r\n\r\nx"
         #expect(try afterReceived(try stored(try job(lower))) == lower)
     }
 
     @Test func bccFieldsAreRemovedAndTheirRecipientsKeptInTheEnvelope() throws {
-        let text = Self.headers + "To: ann@example.org\r\nBcc: secret@example.net,\r\n other@example.net\r\nSubject: x\r\nBCC: more@example.net\r\n\r\nBcc: in the body\r\n"
+        let text =
+            Self.headers
+            + "To: ann@example.org\r\nBcc: secret@example.net,\r\n other@example.net\r\nSubject: x\r\nBCC: more@example.net\r\n\r\nBcc: in the body\r\n"
         let message = try stored(try job(text, to: ["ann@example.org", "secret@example.net"]))
         #expect(
             try afterReceived(message) == Self.headers + "To: ann@example.org\r\nSubject: x\r\n\r\nBcc: in the body\r\n"

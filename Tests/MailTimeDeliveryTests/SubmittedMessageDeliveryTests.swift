@@ -19,7 +19,11 @@ import Testing
         var reports: [(String, DeliveryOutcome)] { state.withLock { $0.reports } }
 
         func lease(maximum: Int) async throws -> [DeliveryJob] {
-            guard let jobs = state.withLock({ state in defer { state.jobs = nil }; return state.jobs }) else { throw CancellationError() }
+            let jobs = state.withLock { state in
+                defer { state.jobs = nil }
+                return state.jobs
+            }
+            guard let jobs else { throw CancellationError() }
             return jobs
         }
         func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async throws {

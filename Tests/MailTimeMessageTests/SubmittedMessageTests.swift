@@ -24,12 +24,13 @@ import Testing
         #expect(SubmittedMessage.isSubmittedMessage(stored))
     }
 
-    @Test(arguments: [
-        (nil, ["ann@example.org"], false, false, [String](), ""),
-        ("app@example.com", ["ann@example.org", "jörg@bücher.example"], true, true, ["x"], "Subject: x\r\n\r\n"),
-        ("app@example.com", ["\"a b\"@example.org"], false, false, [], "Subject: no blank line, no CRLF"),
-        ("app@[192.0.2.1]", ["ann@example.org"], false, false, ["t1", "t2"], "A: b\r\n\r\nMailTime-Submitted/1\r\nmail-from <>\r\n\r\n"),
-    ] as [(String?, [String], Bool, Bool, [String], String)])
+    @Test(
+        arguments: [
+            (nil, ["ann@example.org"], false, false, [String](), ""),
+            ("app@example.com", ["ann@example.org", "jörg@bücher.example"], true, true, ["x"], "Subject: x\r\n\r\n"),
+            ("app@example.com", ["\"a b\"@example.org"], false, false, [], "Subject: no blank line, no CRLF"),
+            ("app@[192.0.2.1]", ["ann@example.org"], false, false, ["t1", "t2"], "A: b\r\n\r\nMailTime-Submitted/1\r\nmail-from <>\r\n\r\n"),
+        ] as [(String?, [String], Bool, Bool, [String], String)])
     func readsBackWhatItWrote(sender: String?, recipients: [String], smtpUTF8: Bool, eightBitMIME: Bool, tags: [String], text: String) throws {
         let message = SubmittedMessage(
             reversePath: try sender.map { try EmailAddress($0) }, recipients: try recipients.map { try EmailAddress($0) },
@@ -57,7 +58,7 @@ import Testing
         ("MailTime-Submitted/1\r\nrcpt-to <a@example.org>\r\n\r\n", "line 2 must be mail-from"),
         ("MailTime-Submitted/1\r\nmail-from <>\r\n\r\n", "without mail-from or rcpt-to"),
         ("MailTime-Submitted/1\r\nmail-from <>\r\nmail-from <>\r\nrcpt-to <a@example.org>\r\n\r\n", "line 3"),
-        ("MailTime-Submitted/1\r\nmail-from <>\r\nrcpt-to <a@example.org>\r\nsmtputf8\r\nsmtputf8\r\n\r\n", "line 4"),
+        ("MailTime-Submitted/1\r\nmail-from <>\r\nrcpt-to <a@example.org>\r\nsmtputf8\r\nsmtputf8\r\n\r\n", "line 5"),
         ("MailTime-Submitted/1\r\nmail-from <>\r\nrcpt-to a@example.org\r\n\r\n", "angle brackets"),
         ("MailTime-Submitted/1\r\nmail-from <>\r\nrcpt-to <a@>\r\n\r\n", "line 3"),
         ("MailTime-Submitted/1\r\nmail-from <>\r\nrcpt-to <a@example.org>\r\ncolour red\r\n\r\n", "line 4"),
