@@ -13,8 +13,13 @@ import Testing
     /// Hands out `jobs` once, records the reports, then ends the worker's loop.
     final class OnceSource: JobSource {
         private let state: Mutex<(jobs: [DeliveryJob]?, reports: [(String, DeliveryOutcome)])>
+        /// What ``renew(_:)`` says: whether a cancel arrived.
+        private let cancelled: Bool
 
-        init(_ jobs: [DeliveryJob]) { state = Mutex((jobs, [])) }
+        init(_ jobs: [DeliveryJob], cancelled: Bool = false) {
+            state = Mutex((jobs, []))
+            self.cancelled = cancelled
+        }
 
         var reports: [(String, DeliveryOutcome)] { state.withLock { $0.reports } }
 
@@ -29,7 +34,7 @@ import Testing
         func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async throws {
             state.withLock { $0.reports.append((job.id, outcome)) }
         }
-        func renew(_ job: DeliveryJob) async throws -> Bool { false }
+        func renew(_ job: DeliveryJob) async throws -> Bool { cancelled }
         func waitForWork() async {}
     }
 
@@ -96,6 +101,20 @@ import Testing
         }
         #expect(failure.code == .composeFailed)
         #expect(failure.text.hasPrefix("the stored message cannot be read: "))
+    }
+
+    @Test func aMessageCancelledWhileItWaitedIsNotSent() async throws {
+        var job = Self.job(try Self.message())
+        job.leasedAt = .now - .seconds(2)
+        let source = OnceSource([job], cancelled: true)
+        let deliverer = RecordingDeliverer()
+        await SenderWorker(source: source, deliverer: deliverer, composer: MessageComposer(), renewalInterval: .seconds(10), logger: .quiet).run()
+        #expect(deliverer.requests.withLock { $0.isEmpty })
+        guard case .retry(let failure, _, _, _) = source.reports.first?.1 else {
+            Issue.record("not reported cancelled")
+            return
+        }
+        #expect(failure.code == .cancelled)
     }
 
     /// Through a real SMTP server (aiosmtpd): the bytes that arrive are the stored ones, byte for byte;
