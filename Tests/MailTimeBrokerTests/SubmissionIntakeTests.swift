@@ -187,6 +187,20 @@ import Testing
         #expect(refusal { () throws(SubmissionRefusal) in try job(text, intake: small) } == "552 5.3.4")
     }
 
+    @Test func aMessageAtTheSizeLimitWithTheLargestEnvelopeIsStored() throws {
+        let limit = 32 * 1024
+        let small = intake { $0.maximumEmailSize = limit }
+        let tags = "X-MailTime-Tags: " + (0..<50).map { _ in String(repeating: "t", count: 255) }.joined(separator: ",") + "\r\n"
+        var text = tags + Self.headers + "\r\n"
+        text += String(repeating: "x", count: limit - text.utf8.count)
+        // 254 octets each, the longest an address may be.
+        let domain = [String](repeating: String(repeating: "d", count: 60), count: 3).joined(separator: ".") + ".example"
+        let recipients = (0..<1000).map { "\(String(repeating: "r", count: 59))\(1000 + $0)@\(domain)" }
+        let job = try job(text, to: recipients, intake: small)
+        #expect(try stored(job).recipients.count == 1000)
+        #expect(job.payload.count > limit + 256 * 1024)
+    }
+
     @Test func aTokensSenderDomainsBindTheEnvelopeSenderAndEveryFromAddress() {
         var limited = Self.context
         limited.allowedSenderDomains = ["example.com", "xn--bcher-kva.example"]
