@@ -285,6 +285,7 @@ let package = Package(
             name: "MailTimeBrokerTests",
             dependencies: [
                 "MailTimeBroker",
+                "MailTimeDelivery",
                 "MailTimeTestSupport",
                 "MailTimeMessage",
                 "MailTimeProtocol",

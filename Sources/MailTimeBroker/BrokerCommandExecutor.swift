@@ -9,20 +9,31 @@ struct BrokerCommandExecutor: Sendable {
     let intake: EmailIntake
     let control: DeliveryControl
 
-    /// Runs `command` for the client `peer` (it names the lease owner); `reply` is called once,
-    /// on any thread, when its outcome is durable.
-    func execute(_ command: BrokerCommand, peer: String, reply: @escaping @Sendable (BrokerReply) -> Void) {
+    /// Runs `command` for the client `peer` (it names the lease owner), whose token may send from
+    /// `allowedSenderDomains` (`nil`: any domain); `reply` is called once, on any thread, when its
+    /// outcome is durable.
+    func execute(
+        _ command: BrokerCommand,
+        peer: String,
+        allowedSenderDomains: [String]?,
+        reply: @escaping @Sendable (BrokerReply) -> Void
+    ) {
         do throws(ProtocolError) {
-            try run(command, peer: peer, reply: reply)
+            try run(command, peer: peer, allowedSenderDomains: allowedSenderDomains, reply: reply)
         } catch {
             reply(.error(error))
         }
     }
 
-    private func run(_ command: BrokerCommand, peer: String, reply: @escaping @Sendable (BrokerReply) -> Void) throws(ProtocolError) {
+    private func run(
+        _ command: BrokerCommand,
+        peer: String,
+        allowedSenderDomains: [String]?,
+        reply: @escaping @Sendable (BrokerReply) -> Void
+    ) throws(ProtocolError) {
         switch command {
         case .send(let payload):
-            let job = try intake.job(from: payload)
+            let job = try intake.job(from: payload, allowedSenderDomains: allowedSenderDomains)
             let control = control
             let isDue = job.notBefore == nil
             submit(.enqueue([job]), reply) { results in

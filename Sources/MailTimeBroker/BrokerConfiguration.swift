@@ -78,8 +78,10 @@ public struct BrokerConfiguration: Sendable {
         configuration.idempotencyWindow = idempotencyWindow
         configuration.historyRetention = historyRetention
         configuration.bodyRetention = bodyRetention
-        // The stored payload is the validated email plus its Message-ID; leave room for that.
-        configuration.maximumPayloadSize = maximumEmailSize + 4096
+        // The stored payload is the validated email plus its Message-ID, or a submitted message plus
+        // the fields its intake adds and its envelope (up to 1,000 recipients and 50 tags, each line
+        // under 270 bytes): leave room for that.
+        configuration.maximumPayloadSize = maximumEmailSize + 512 * 1024
         return configuration
     }
 }

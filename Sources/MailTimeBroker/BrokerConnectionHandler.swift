@@ -153,11 +153,12 @@ final class BrokerConnectionHandler: ChannelDuplexHandler {
                 bound.value.replyReady(reply, at: place, closeAfter: true)
             }
         case .verify(let token):
-            perform(session.tokenVerified(authenticator.role(of: token)), context: context)
+            let grant = authenticator.grant(for: token)
+            perform(session.tokenVerified(grant?.role, allowedSenderDomains: grant?.allowedSenderDomains), context: context)
         case .execute(let command, _):
             let place = connection.reserveReply()
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            executor.execute(command, peer: peer) { reply in
+            executor.execute(command, peer: peer, allowedSenderDomains: session.allowedSenderDomains) { reply in
                 bound.eventLoop.execute { bound.value.replyReady(reply, at: place) }
             }
         case .startEvents:

@@ -3,9 +3,9 @@ import MailTimeProtocol
 import MailTimeQueue
 import NIOCore
 
-/// Turns a `SEND` payload into a job: validates the email, fills in the default sender, checks
-/// `send_at`, gives the email its Message-ID (kept across attempts and providers), and stores the
-/// result in its canonical JSON form.
+/// Turns a `SEND` payload into a job: validates the email, fills in the default sender, checks the
+/// sender's domain against the token's, checks `send_at`, gives the email its Message-ID (kept across
+/// attempts and providers), and stores the result in its canonical JSON form.
 struct EmailIntake: Sendable {
     let limits: Email.Limits
     let defaultFrom: EmailAddress?
@@ -31,7 +31,8 @@ struct EmailIntake: Sendable {
         }
     }
 
-    func job(from payload: ByteBuffer) throws(ProtocolError) -> NewJob {
+    /// The job for `payload`, sent with a token that may send from `allowedSenderDomains` (`nil`: any).
+    func job(from payload: ByteBuffer, allowedSenderDomains: [String]? = nil) throws(ProtocolError) -> NewJob {
         // Parsed where the payload lies, without copying it out first.
         let decoded = payload.withUnsafeReadableBytes { bytes in
             Result { () throws(EmailValidationError) in try Email(json: bytes, limits: limits) }
@@ -45,6 +46,12 @@ struct EmailIntake: Sendable {
         if email.from == nil { email.from = defaultFrom }
         guard let from = email.from else {
             throw ProtocolError(.noSender, "from: the email has no sender and the broker has no default sender")
+        }
+        if let allowedSenderDomains, !allowedSenderDomains.contains(from.domain.lowercased()) {
+            throw ProtocolError(
+                .senderNotAllowed,
+                "from: the token may not send from \(from.domain); it may send from \(allowedSenderDomains.joined(separator: ", "))"
+            )
         }
         var notBefore: Timestamp?
         if let sendAt = email.sendAt {

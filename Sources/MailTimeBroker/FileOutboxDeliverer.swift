@@ -5,8 +5,9 @@ import MailTimeModel
 import NIOPosix
 
 /// Delivers by writing each email as a `.eml` file into a directory (the broker's default when no
-/// SMTP provider is configured). Each file is complete and on disk once delivery returns. The write
-/// and its sync block, so they run on NIO's blocking thread pool, never on the sender's event loop.
+/// SMTP provider is configured); a submitted message is written byte for byte as it is stored. Each
+/// file is complete and on disk once delivery returns. The write and its sync block, so they run on
+/// NIO's blocking thread pool, never on the sender's event loop.
 struct FileOutboxDeliverer: MailDeliverer {
     let directory: String
     var name: String { "outbox" }
@@ -35,15 +36,21 @@ struct FileOutboxDeliverer: MailDeliverer {
     }
 
     private func write(_ request: DeliveryRequest) -> DeliveryOutcome {
-        let message: ComposedMessage
-        do {
-            message = try request.composer.compose(request.email)
-        } catch {
-            return .fail(DeliveryFailure(code: .composeFailed, text: "\(error.code.name): \(error.message)"), recipients: [])
+        let bytes: [UInt8]
+        switch request.content {
+        case .email(let email, let composer):
+            do {
+                bytes = try composer.compose(email).bytes
+            } catch {
+                return .fail(DeliveryFailure(code: .composeFailed, text: "\(error.code.name): \(error.message)"), recipients: [])
+            }
+        case .submitted(let submitted):
+            // Exactly as submitted (and edited at intake).
+            bytes = submitted.message
         }
         let path = "\(directory)/\(request.id).eml"
         do {
-            try FileSync.writeAtomically(message.bytes, to: path, mode: 0o600)
+            try FileSync.writeAtomically(bytes, to: path, mode: 0o600)
         } catch {
             return .retry(
                 DeliveryFailure(code: .outboxWrite, text: "cannot write \(path): \(error)", provider: name), recipients: [], delay: nil, provider: nil

@@ -7,7 +7,7 @@ public struct DeliveryJob: Sendable {
     public var attempt: Int
     /// The provider an earlier attempt pinned the email to.
     public var pinnedProvider: Int?
-    /// The email as stored: JSON.
+    /// The email as stored: JSON, or a submitted message (``SubmittedMessage/storedBytes()``).
     public var payload: [UInt8]
     /// Recipients settled by earlier attempts (accepted, or refused for good): not sent to again.
     public var settledRecipients: Set<String>

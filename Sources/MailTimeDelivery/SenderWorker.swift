@@ -92,57 +92,91 @@ public struct SenderWorker: Sendable {
     }
 
     /// Delivers one email (with the emails folded into it) and records the outcome for each,
-    /// unless the lease was lost meanwhile.
+    /// unless the lease was lost meanwhile. A submitted message is sent alone, as it is: it is stored
+    /// without a fold key, so nothing is ever leased with it.
     func deliver(_ job: DeliveryJob, leases: HeldLeases) async {
-        var jobs: [DeliveryJob] = []
-        var emails: [Email] = []
+        if SubmittedMessage.isSubmittedMessage(job.payload) {
+            await deliverSubmitted(job, leases: leases)
+            return
+        }
+        var members: [(job: DeliveryJob, content: Email)] = []
         for index in 0...job.folded.count {
             let member = index == 0 ? job : job.folded[index - 1]
             do {
                 // Checked when it was queued: read without checking again.
-                emails.append(try Email(storedJSON: member.payload))
-                jobs.append(member)
+                members.append((member, try Email(storedJSON: member.payload)))
             } catch {
                 let failure = DeliveryFailure(code: .composeFailed, text: "the stored email cannot be read: \(error)")
                 await report(.fail(failure, recipients: []), for: member)
             }
         }
-        // Jobs that waited behind others in their batch may have been cancelled meanwhile.
-        if let waited = jobs.first, ContinuousClock.now - waited.leasedAt > .seconds(1) {
-            var kept: [(DeliveryJob, Email)] = []
-            for (member, email) in zip(jobs, emails) {
-                do {
-                    if try await source.renew(member) {
-                        let failure = DeliveryFailure(code: .cancelled, text: "cancelled before sending")
-                        await report(.retry(failure, recipients: [], delay: nil, provider: nil), for: member)
-                        logger.info("cancelled before sending", metadata: ["mail.id": "\(member.id)"])
-                    } else {
-                        kept.append((member, email))
-                    }
-                } catch {
-                    logger.warning("lost the lease before sending", metadata: ["mail.id": "\(member.id)", "error": "\(error)"])
-                }
-            }
-            jobs = kept.map(\.0)
-            emails = kept.map(\.1)
-        }
-        guard let head = jobs.first else { return }
+        members = await droppingCancelled(members)
+        guard let head = members.first?.job else { return }
+        let emails = members.map(\.content)
         let email = emails.count > 1 ? folding.fold(emails) : emails[0]
         if emails.count > 1 {
             logger.info(
                 "folded emails into one",
-                metadata: ["mail.id": "\(head.id)", "count": "\(emails.count)", "folded": "\(jobs.dropFirst().map(\.id))"]
+                metadata: ["mail.id": "\(head.id)", "count": "\(emails.count)", "folded": "\(members.dropFirst().map(\.job.id))"]
             )
         }
-        let recipients =
-            head.settledRecipients.isEmpty
-            ? email.recipients : email.recipients.filter { !head.settledRecipients.contains($0.address) }
         let request = DeliveryRequest(
-            id: head.id, email: email, composer: composer, recipients: recipients, attempt: head.attempt, pinnedProvider: head.pinnedProvider
+            id: head.id, email: email, composer: composer, recipients: unsettled(email.recipients, head), attempt: head.attempt,
+            pinnedProvider: head.pinnedProvider
         )
+        await send(request, for: members.map(\.job), leases: leases)
+    }
+
+    /// Delivers a message submitted over SMTP: its bytes and envelope as stored, to the recipients
+    /// not settled yet.
+    private func deliverSubmitted(_ job: DeliveryJob, leases: HeldLeases) async {
+        let message: SubmittedMessage
+        do {
+            message = try SubmittedMessage(stored: job.payload)
+        } catch {
+            let failure = DeliveryFailure(code: .composeFailed, text: "the stored message cannot be read: \(error)")
+            await report(.fail(failure, recipients: []), for: job)
+            return
+        }
+        guard await !droppingCancelled([(job, message)]).isEmpty else { return }
+        let request = DeliveryRequest(
+            id: job.id, content: .submitted(message), recipients: unsettled(message.recipients, job), attempt: job.attempt,
+            pinnedProvider: job.pinnedProvider
+        )
+        await send(request, for: [job], leases: leases)
+    }
+
+    /// `recipients` without those earlier attempts of `job` settled.
+    private func unsettled(_ recipients: [EmailAddress], _ job: DeliveryJob) -> [EmailAddress] {
+        job.settledRecipients.isEmpty ? recipients : recipients.filter { !job.settledRecipients.contains($0.address) }
+    }
+
+    /// `members` without those cancelled meanwhile (reported cancelled here) or whose lease was lost.
+    /// Only jobs that waited behind others in their batch are asked about.
+    private func droppingCancelled<Content>(_ members: [(job: DeliveryJob, content: Content)]) async -> [(job: DeliveryJob, content: Content)] {
+        guard let waited = members.first?.job, ContinuousClock.now - waited.leasedAt > .seconds(1) else { return members }
+        var kept: [(job: DeliveryJob, content: Content)] = []
+        for member in members {
+            do {
+                if try await source.renew(member.job) {
+                    let failure = DeliveryFailure(code: .cancelled, text: "cancelled before sending")
+                    await report(.retry(failure, recipients: [], delay: nil, provider: nil), for: member.job)
+                    logger.info("cancelled before sending", metadata: ["mail.id": "\(member.job.id)"])
+                } else {
+                    kept.append(member)
+                }
+            } catch {
+                logger.warning("lost the lease before sending", metadata: ["mail.id": "\(member.job.id)", "error": "\(error)"])
+            }
+        }
+        return kept
+    }
+
+    /// Delivers `request` and records its outcome for each of `jobs`, unless a lease was lost meanwhile.
+    private func send(_ request: DeliveryRequest, for jobs: [DeliveryJob], leases: HeldLeases) async {
         let outcome = await deliverer.deliver(request)
         guard !leases.isLost(any: jobs) else {
-            logger.warning("the lease was lost during the send; recording nothing", metadata: ["mail.id": "\(head.id)"])
+            logger.warning("the lease was lost during the send; recording nothing", metadata: ["mail.id": "\(request.id)"])
             return
         }
         for member in jobs {

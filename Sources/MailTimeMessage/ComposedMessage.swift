@@ -4,10 +4,11 @@ public struct ComposedMessage: Sendable, Hashable {
     /// in CRLF, and dot-stuffed (a "." added before each line that starts with one, RFC 5321 §4.5.2),
     /// so the client appends only the final `.` line.
     public var data: [UInt8]
-    /// The `<…>` Message-ID written in the message.
+    /// The `<…>` Message-ID written in the message (empty for a submitted message that has none).
     public var messageID: String
-    /// The From mailbox, the natural envelope sender (MAIL FROM).
-    public var from: EmailAddress
+    /// The envelope sender (MAIL FROM): a composed email's From mailbox, a submitted message's reverse
+    /// path; `nil` for the null sender `<>`.
+    public var from: EmailAddress?
     /// The envelope recipients (RCPT TO): to, cc and bcc, each once.
     public var recipients: [EmailAddress]
     /// Whether an address is non-ASCII, so MAIL FROM needs the SMTPUTF8 parameter (RFC 6531).
@@ -20,7 +21,7 @@ public struct ComposedMessage: Sendable, Hashable {
     public init(
         bytes: [UInt8],
         messageID: String,
-        from: EmailAddress,
+        from: EmailAddress?,
         recipients: [EmailAddress],
         needsSMTPUTF8: Bool,
         needs8BitMIME: Bool
@@ -34,7 +35,7 @@ public struct ComposedMessage: Sendable, Hashable {
     init(
         data: [UInt8],
         messageID: String,
-        from: EmailAddress,
+        from: EmailAddress?,
         recipients: [EmailAddress],
         needsSMTPUTF8: Bool,
         needs8BitMIME: Bool

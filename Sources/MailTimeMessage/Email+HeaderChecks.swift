@@ -82,7 +82,8 @@ extension Email {
         }
     }
 
-    static func hasControlCharacter(_ string: String) -> Bool {
+    /// Whether `string` has a C0 or C1 control character or DEL.
+    package static func hasControlCharacter(_ string: String) -> Bool {
         string.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || (0x80..<0xA0).contains($0.value) }
     }
 

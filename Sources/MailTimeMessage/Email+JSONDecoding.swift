@@ -282,13 +282,29 @@ extension Email {
         default: milliseconds = nil
         }
         guard let milliseconds, (0...latestSendAt).contains(milliseconds) else {
-            throw EmailValidationError(
-                .invalidSendAt,
-                "send_at: must be an RFC 3339 time like \"2026-12-01T10:00:00Z\" "
-                    + "or an integer of Unix milliseconds, from 1970 to 9999"
-            )
+            throw sendAtError
         }
         return milliseconds
+    }
+
+    /// A `send_at` written as text (an `X-MailTime-Send-At` header field's body, say): what the JSON
+    /// field takes, an RFC 3339 time or Unix milliseconds as digits, read the same way.
+    package static func sendAt(text: String) throws(EmailValidationError) -> Int64 {
+        let isNumber = !text.isEmpty && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        guard let milliseconds = isNumber ? Int64(text) : RFC3339Time.millisecondsSince1970(text),
+            (0...latestSendAt).contains(milliseconds)
+        else {
+            throw sendAtError
+        }
+        return milliseconds
+    }
+
+    private static var sendAtError: EmailValidationError {
+        EmailValidationError(
+            .invalidSendAt,
+            "send_at: must be an RFC 3339 time like \"2026-12-01T10:00:00Z\" "
+                + "or an integer of Unix milliseconds, from 1970 to 9999"
+        )
     }
 
     private static func decodeAttachments(_ value: JSONValue, limits: Limits, size: inout ContentSize)

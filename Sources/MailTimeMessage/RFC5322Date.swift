@@ -1,10 +1,10 @@
 /// The RFC 5322 §3.3 date-time, in UTC: `Sun, 29 Nov 2026 19:02:19 +0000`.
-enum RFC5322Date {
+package enum RFC5322Date {
     private static let weekdays: StaticString = "ThuFriSatSunMonTueWed"
     private static let months: StaticString = "JanFebMarAprMayJunJulAugSepOctNovDec"
 
     /// Written byte by byte into one string: this runs once per message sent.
-    static func format(millisecondsSince1970: Int64) -> String {
+    package static func format(millisecondsSince1970: Int64) -> String {
         let milliseconds = Int(millisecondsSince1970)
         let seconds = (milliseconds - ((milliseconds % 1000) + 1000) % 1000) / 1000
         let days = (seconds - ((seconds % 86_400) + 86_400) % 86_400) / 86_400

@@ -19,7 +19,7 @@ public struct BrokerSessionStateMachine: Sendable {
     public enum Action: Equatable, Sendable {
         /// Run the command with the session's role, and reply with its outcome.
         case execute(BrokerCommand, role: BrokerRole)
-        /// Check the token, then call ``tokenVerified(_:)``.
+        /// Check the token, then call ``tokenVerified(_:allowedSenderDomains:)``.
         case verify(token: String)
         /// Send this reply.
         case reply(BrokerReply)
@@ -37,6 +37,9 @@ public struct BrokerSessionStateMachine: Sendable {
     public static let maximumAuthFailures = 3
 
     public private(set) var state = State.unauthenticated(failures: 0)
+    /// The domains the session's token may send from (given to ``tokenVerified(_:allowedSenderDomains:)``),
+    /// or `nil` for any domain; `nil` too while unauthenticated.
+    public private(set) var allowedSenderDomains: [String]?
 
     public init() {}
 
@@ -62,15 +65,17 @@ public struct BrokerSessionStateMachine: Sendable {
         }
     }
 
-    /// The token of an `AUTH` was checked: `role` is its role, or `nil` when it is not valid.
-    /// A failed `AUTH` drops any role the session had.
-    public mutating func tokenVerified(_ role: BrokerRole?) -> Action {
+    /// The token of an `AUTH` was checked: `role` is its role, or `nil` when it is not valid, and
+    /// `allowedSenderDomains` the domains it may send from (`nil`: any). A failed `AUTH` drops any role
+    /// (and domains) the session had.
+    public mutating func tokenVerified(_ role: BrokerRole?, allowedSenderDomains: [String]? = nil) -> Action {
         let failures: Int
         switch state {
         case .closed, .streamingEvents: return .ignore
         case .authenticated: failures = 0
         case .unauthenticated(let count): failures = count
         }
+        self.allowedSenderDomains = role == nil ? nil : allowedSenderDomains
         if let role {
             state = .authenticated(role)
             return .reply(.ok(role.rawValue))

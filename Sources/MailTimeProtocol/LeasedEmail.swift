@@ -12,7 +12,8 @@ public struct LeasedEmail: Hashable, Sendable {
     public var deadline: Int64
     /// Recipients earlier attempts settled (accepted, or refused for good): do not send to them again.
     public var settledRecipients: [String]
-    /// The stored email, JSON exactly as the broker stores it: validated, normalised, with a `message_id`.
+    /// The stored email exactly as the broker stores it: JSON (validated, normalised, with a `message_id`),
+    /// or a message submitted over SMTP in its stored form (protocol.md, "Submitted messages").
     public var email: [UInt8]
 
     public init(id: String, token: UInt64, attempts: Int, provider: Int?, deadline: Int64, settledRecipients: [String], email: [UInt8]) {

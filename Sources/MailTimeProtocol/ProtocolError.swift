@@ -51,6 +51,8 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let invalidAttachment = Code("INVALID_ATTACHMENT")
         /// `send_at` does not parse or is too far ahead.
         public static let invalidSendAt = Code("INVALID_SEND_AT")
+        /// The email's sender is not in a domain the token may send from.
+        public static let senderNotAllowed = Code("SENDER_NOT_ALLOWED")
         /// No email has that id.
         public static let notFound = Code("NOT_FOUND")
         /// The email's state does not allow it (for example cancelling a sent email).

@@ -38,9 +38,10 @@ struct CommandFixture {
         return try await body(fixture)
     }
 
-    /// Runs the request `line` (with `payload` after `SEND <bytes>`) and waits for its reply; a line
+    /// Runs the request `line` (with `payload` after `SEND <bytes>`, for a token limited to
+    /// `allowedSenderDomains`) and waits for its reply; a line
     /// that does not parse gets its error reply, as the session gives it.
-    func reply(_ line: String, payload: String? = nil) async throws -> BrokerReply {
+    func reply(_ line: String, payload: String? = nil, allowedSenderDomains: [String]? = nil) async throws -> BrokerReply {
         let command: BrokerCommand
         do throws(ProtocolError) {
             command = try BrokerCommand(line: line, payload: payload.map { ByteBuffer(string: $0) })
@@ -48,7 +49,7 @@ struct CommandFixture {
             return .error(error)
         }
         return await withCheckedContinuation { continuation in
-            executor.execute(command, peer: "test") { continuation.resume(returning: $0) }
+            executor.execute(command, peer: "test", allowedSenderDomains: allowedSenderDomains) { continuation.resume(returning: $0) }
         }
     }
 

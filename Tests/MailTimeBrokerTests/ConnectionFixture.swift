@@ -49,12 +49,13 @@ final class ConnectionFixture {
         admitted: Bool = true,
         maximumLineLength: Int = 16_384,
         maximumPayloadSize: Int = 1 << 20,
+        tokens: [BrokerRole: [String]] = [.admin: [adminToken]],
         _ body: (ConnectionFixture) async throws -> Void
     ) async throws {
         try await CommandFixture.run { commands in
             let readLog = ReadLog()
             let writeGate = WriteGate()
-            let authenticator = try TokenAuthenticator(tokens: [.admin: [adminToken]])
+            let authenticator = try TokenAuthenticator(tokens: tokens)
             let hub = EventHub()
             let channel = try await NIOAsyncTestingChannel { channel in
                 try channel.pipeline.syncOperations.addHandlers([

@@ -92,7 +92,7 @@ import Testing
             ])
         #expect(!text.lowercased().contains("bcc"))
         #expect(message.recipients.map(\.address) == ["to@example.org", "cc@example.org", "bcc@example.org"])
-        #expect(message.from.address == "sender@example.com")
+        #expect(message.from?.address == "sender@example.com")
         #expect(message.messageID == "<fixed@example.com>")
         #expect(!message.needsSMTPUTF8 && !message.needs8BitMIME)
         #expect(text.hasSuffix("\r\n\r\nHello=\r\n"))
@@ -186,7 +186,7 @@ import Testing
         }
         let composer = MessageComposer(defaultFrom: try EmailAddress("Default <default@example.net>"))
         let (message, text) = try Self.compose(email, composer)
-        #expect(message.from.address == "default@example.net")
+        #expect(message.from?.address == "default@example.net")
         #expect(text.contains("From: Default <default@example.net>\r\n"))
     }
 

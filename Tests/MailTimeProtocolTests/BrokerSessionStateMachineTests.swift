@@ -131,4 +131,20 @@ import Testing
         #expect(Self.code(session.received(request("HELP"))) == "EVENTS_ONLY")
         #expect(Self.code(session.received(.rejected(ProtocolError(.emailTooLarge, "big"), fatal: false))) == "EVENTS_ONLY")
     }
+
+    @Test func theSessionRemembersItsTokensSenderDomainsUntilTheNextAuth() {
+        var session = BrokerSessionStateMachine()
+        #expect(session.allowedSenderDomains == nil)
+        _ = session.received(request("AUTH limited"))
+        #expect(session.tokenVerified(.producer, allowedSenderDomains: ["example.com"]) == .reply(.ok("producer")))
+        #expect(session.allowedSenderDomains == ["example.com"])
+        _ = session.received(request("AUTH unlimited"))
+        _ = session.tokenVerified(.admin)
+        #expect(session.allowedSenderDomains == nil)
+        _ = session.tokenVerified(.producer, allowedSenderDomains: ["example.org"])
+        // A failed AUTH drops the role and its domains.
+        _ = session.tokenVerified(nil, allowedSenderDomains: ["example.org"])
+        #expect(session.allowedSenderDomains == nil)
+        #expect(session.state == .unauthenticated(failures: 1))
+    }
 }
