@@ -4,6 +4,7 @@ import MailTimeDelivery
 import MailTimeMessage
 import MailTimeProtocol
 import MailTimeQueue
+import MailTimeSMTPServer
 import MailTimeTLS
 import NIOCore
 import NIOPosix
@@ -76,6 +77,13 @@ public struct Broker: Sendable {
                 logger: logger
             )
         )
+        do {
+            services += try Self.makeSubmissionListeners(
+                configuration, queue: queue, authenticator: authenticator, eventLoopGroup: eventLoopGroup, logger: logger)
+        } catch {
+            queue.close()
+            throw error
+        }
         self.control = control
         self.services = services
         self.shutdownGracePeriod = configuration.shutdownGracePeriod
@@ -125,6 +133,69 @@ public struct Broker: Sendable {
             )
         }
         return SenderService(workers: workers, router: router, eventLoopGroup: eventLoopGroup, stopLeasing: control.stopLeasing, logger: logger)
+    }
+
+    /// The SMTP submission listeners that are configured: STARTTLS and implicit TLS, both with the
+    /// broker's certificate (never asking for a client certificate), both queueing through one receiver.
+    private static func makeSubmissionListeners(
+        _ configuration: BrokerConfiguration,
+        queue: MailQueue,
+        authenticator: TokenAuthenticator,
+        eventLoopGroup: any EventLoopGroup,
+        logger: Logger
+    ) throws -> [any Service] {
+        let submission = configuration.submission
+        let listeners: [(name: String, address: SubmissionConfiguration.Address, mode: SMTPServerConfiguration.TLSMode)] =
+            [
+                submission.startTLS.map { ("submission", $0, .startTLS) },
+                submission.implicitTLS.map { ("submissions", $0, .implicitTLS) },
+            ].compactMap { $0 }
+        guard !listeners.isEmpty else { return [] }
+        var trustedNetworks: [IPNetwork] = []
+        for network in submission.trustedNetworks {
+            do {
+                trustedNetworks.append(try IPNetwork(network))
+            } catch {
+                throw BrokerConfigurationError("submission.trusted-networks: \(error)")
+            }
+        }
+        let pair = try EmbeddedDefaults.serverKeyPair(configuration, logger: logger)
+        let tlsContext: TLSContext
+        do {
+            tlsContext = try TLSContext(configuration: .server(certificateChain: pair.certificate, privateKey: pair.key))
+        } catch let error as TLSError {
+            throw BrokerConfigurationError("the TLS certificate or key cannot be used: \(error.reason)")
+        }
+        let hostname = submission.hostname ?? ProcessInfo.processInfo.hostName
+        let receiver = SubmissionReceiver(
+            queue: queue, intake: SubmissionIntake(configuration: configuration), authenticator: authenticator, hostname: hostname,
+            logger: logger)
+        return listeners.map { listener in
+            let settings = SMTPServerConfiguration(
+                host: listener.address.host,
+                port: listener.address.port,
+                tlsMode: listener.mode,
+                hostname: hostname,
+                maximumMessageSize: configuration.maximumEmailSize,
+                maximumRecipients: submission.maximumRecipients,
+                maximumErrors: submission.maximumErrors,
+                commandTimeout: submission.commandTimeout,
+                dataTimeout: submission.dataTimeout,
+                handshakeTimeout: configuration.handshakeTimeout,
+                maximumConnections: submission.maximumConnections,
+                trustedNetworks: trustedNetworks
+            )
+            var listenerLogger = logger
+            listenerLogger[metadataKey: "listener"] = "\(listener.name)"
+            let announced = listenerLogger
+            return SMTPServer(
+                configuration: settings, tlsContext: tlsContext, delegate: receiver, eventLoopGroup: eventLoopGroup,
+                onListening: { port in
+                    announced.notice("\(listener.name) listening", metadata: ["host": "\(listener.address.host)", "port": "\(port)"])
+                },
+                logger: listenerLogger
+            )
+        }
     }
 
     /// Makes the data directory and opens the queue in it; the failures are ``BrokerStartupError``s

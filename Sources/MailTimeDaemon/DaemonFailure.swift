@@ -1,4 +1,5 @@
 import MailTimeBroker
+import MailTimeSMTPServer
 
 /// Why `mailtimed` stops: one sentence for standard error and a sysexits(3) status for the supervisor.
 struct DaemonFailure: Error, Sendable, CustomStringConvertible {
@@ -45,6 +46,8 @@ struct DaemonFailure: Error, Sendable, CustomStringConvertible {
                 default: .software
                 }
             self.init(status: status, message: error.message)
+        case let error as SMTPServerError:
+            self.init(status: error.code == .addressUnavailable ? .unavailable : .configuration, message: error.message)
         default:
             self.init(status: .software, message: "\(error)")
         }
