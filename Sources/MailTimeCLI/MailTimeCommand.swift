@@ -17,6 +17,15 @@ struct MailTimeCommand: AsyncParsableCommand {
             MAILTIME_FINGERPRINT or ./var/tls/certificate.pem, or else checked against MAILTIME_CA or \
             the system's trust store.
 
+            Applications that speak SMTP need no client: the broker also accepts email over SMTP \
+            submission, with STARTTLS on port 2587 and implicit TLS on 2465 by default (submission.port, \
+            submissions.port; 587 and 465 in production). Log in with AUTH PLAIN or LOGIN inside TLS, any \
+            user name, and a producer or admin token as the password; each message is on disk before the \
+            250 2.0.0 <id> queued reply, and that id works with status and cancel. For example: \
+            swaks --server 127.0.0.1 --port 2587 -tls --auth PLAIN --auth-user app --auth-password \
+            "$(cat var/admin.token)" --from app@example.com --to ann@example.com. \
+            See the README's "SMTP submission" and protocol.md, section 8.
+
             Exit status: 0 on success; 1 when the broker refuses a request (error: <CODE> <message> \
             on stderr); 2 when the broker cannot be reached or understood; 64 for a usage error.
             """,
