@@ -79,7 +79,7 @@ public struct Broker: Sendable {
         )
         do {
             services += try Self.makeSubmissionListeners(
-                configuration, queue: queue, authenticator: authenticator, eventLoopGroup: eventLoopGroup, logger: logger)
+                configuration, queue: queue, authenticator: authenticator, control: control, eventLoopGroup: eventLoopGroup, logger: logger)
         } catch {
             queue.close()
             throw error
@@ -141,6 +141,7 @@ public struct Broker: Sendable {
         _ configuration: BrokerConfiguration,
         queue: MailQueue,
         authenticator: TokenAuthenticator,
+        control: DeliveryControl,
         eventLoopGroup: any EventLoopGroup,
         logger: Logger
     ) throws -> [any Service] {
@@ -168,7 +169,8 @@ public struct Broker: Sendable {
         }
         let hostname = submission.hostname ?? ProcessInfo.processInfo.hostName
         let receiver = SubmissionReceiver(
-            queue: queue, intake: SubmissionIntake(configuration: configuration), authenticator: authenticator, hostname: hostname,
+            queue: queue, intake: SubmissionIntake(configuration: configuration), authenticator: authenticator, control: control,
+            hostname: hostname,
             logger: logger)
         return listeners.map { listener in
             let settings = SMTPServerConfiguration(

@@ -12,6 +12,8 @@ struct SubmissionReceiver: SMTPServerDelegate {
     let queue: MailQueue
     let intake: SubmissionIntake
     let authenticator: TokenAuthenticator
+    /// Wakes an idle embedded sender for a message that is due.
+    let control: DeliveryControl
     /// The host name written in the `Received` field.
     let hostname: String
     let logger: Logger
@@ -19,10 +21,14 @@ struct SubmissionReceiver: SMTPServerDelegate {
     private let refused = Counter(label: "mailtime_submissions_total", dimensions: [("outcome", "refused")])
     private let deferred = Counter(label: "mailtime_submissions_total", dimensions: [("outcome", "deferred")])
 
-    init(queue: MailQueue, intake: SubmissionIntake, authenticator: TokenAuthenticator, hostname: String, logger: Logger) {
+    init(
+        queue: MailQueue, intake: SubmissionIntake, authenticator: TokenAuthenticator, control: DeliveryControl, hostname: String,
+        logger: Logger
+    ) {
         self.queue = queue
         self.intake = intake
         self.authenticator = authenticator
+        self.control = control
         self.hostname = hostname
         self.logger = logger
     }
@@ -68,6 +74,7 @@ struct SubmissionReceiver: SMTPServerDelegate {
         do {
             let result = try await queue.enqueue([job])[0]
             queued.increment()
+            if job.notBefore == nil && !result.isDuplicate { control.workArrived(wakingUpTo: 1) }
             return .accepted(id: result.id.description)
         } catch {
             deferred.increment()
