@@ -29,7 +29,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     /// Whether a read was asked for while waiting.
     private var isReadPending = false
     private var handshakeInfo: TLSHandshakeInfo?
-    private var timer: Scheduled<Void>?
+    private var timer: (scheduled: Scheduled<Void>, firesAt: NIODeadline)?
     /// When the client's time is up; `nil` while no timeout applies.
     private var deadline: NIODeadline?
 
@@ -216,7 +216,8 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     // MARK: - Timeouts
 
     /// Moves the deadline to a full timeout from now, or clears it when none applies. The timer is
-    /// scheduled once and moved on only when it fires early, not at every read.
+    /// scheduled again only when the deadline comes before it (DATA's shorter timeout), and moved on when
+    /// it fires early, not at every read.
     private func armTimer(context: ChannelHandlerContext) {
         guard let timeout = stateMachine.timeout else {
             deadline = nil
@@ -225,11 +226,15 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         let amount = timeout == .command ? configuration.commandTimeout : configuration.dataTimeout
         let deadline = context.eventLoop.now + TimeAmount(amount)
         self.deadline = deadline
-        if timer == nil { scheduleTimer(at: deadline, context: context) }
+        if let timer {
+            guard timer.firesAt > deadline else { return }
+            timer.scheduled.cancel()
+        }
+        scheduleTimer(at: deadline, context: context)
     }
 
     private func scheduleTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
-        timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) { [weak self] in
+        let scheduled = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) { [weak self] in
             guard let self else { return }
             self.timer = nil
             guard let due = self.deadline, let context = self.context else { return }
@@ -241,10 +246,11 @@ final class SMTPServerHandler: ChannelDuplexHandler {
                 self.scheduleTimer(at: due, context: context)
             }
         }
+        timer = (scheduled, deadline)
     }
 
     private func cancelTimer() {
-        timer?.cancel()
+        timer?.scheduled.cancel()
         timer = nil
         deadline = nil
     }
