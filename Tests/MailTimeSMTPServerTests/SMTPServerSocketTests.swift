@@ -103,7 +103,7 @@ struct SMTPServerSocketTests {
                 port: port,
                 [
                     ("", "220 "),
-                    ("EHLO c\r\n", "250 CHUNKING"),
+                    ("EHLO c\r\n", "250 STARTTLS"),
                     ("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nBDAT 12\r\nSubject: x\r\n", "12 octets received"),
                     ("BDAT 7 LAST\r\n\r\n.body", "queued"),
                     ("QUIT\r\n", "221 "),
@@ -152,8 +152,9 @@ struct SMTPServerSocketTests {
 
     // MARK: - Helpers
 
+    /// Sessions time out after 30 s, so that a conversation waiting for a reply that never comes ends.
     private static func configuration() -> SMTPServerConfiguration {
-        SMTPServerConfiguration(host: "127.0.0.1", port: 0, hostname: "mx.test", maximumMessageSize: 1 << 20)
+        SMTPServerConfiguration(host: "127.0.0.1", port: 0, hostname: "mx.test", maximumMessageSize: 1 << 20, commandTimeout: .seconds(30))
     }
 
     /// Runs the listener with a fresh certificate around `body` (given the port and the service group),
