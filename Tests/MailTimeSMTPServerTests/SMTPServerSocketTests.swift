@@ -150,6 +150,29 @@ struct SMTPServerSocketTests {
         }
     }
 
+    @Test("a port in use is a startup error with a stable code, and so is implicit TLS without a context")
+    func startupErrors() async throws {
+        try await Self.withServer(delegate: FakeSMTPServerDelegate()) { port, _ in
+            var configuration = Self.configuration()
+            configuration.port = port
+            let second = SMTPServer(configuration: configuration, tlsContext: nil, delegate: FakeSMTPServerDelegate(), logger: .quiet)
+            await #expect {
+                try await second.run()
+            } throws: { error in
+                guard let error = error as? SMTPServerError else { return false }
+                return error.code == .addressUnavailable && error.message.hasPrefix("cannot listen for SMTP on 127.0.0.1 port \(port): ")
+            }
+        }
+        var implicit = Self.configuration()
+        implicit.tlsMode = .implicitTLS
+        let server = SMTPServer(configuration: implicit, tlsContext: nil, delegate: FakeSMTPServerDelegate(), logger: .quiet)
+        await #expect {
+            try await server.run()
+        } throws: { error in
+            (error as? SMTPServerError)?.code == .tlsContextMissing
+        }
+    }
+
     // MARK: - Helpers
 
     /// Sessions time out after 30 s, so that a conversation waiting for a reply that never comes ends.
