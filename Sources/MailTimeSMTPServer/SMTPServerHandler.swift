@@ -9,7 +9,8 @@ import NIOTLS
 /// (a ``TLSHandler`` added in front), the delegate's calls, the timeouts and the close.
 ///
 /// While the delegate checks a login or stores a message nothing more is read from the client, so a
-/// slow store slows the clients down instead of filling memory.
+/// slow store slows the clients down instead of filling memory; nor while the replies cannot be
+/// written (a client that pipelines commands without reading the replies).
 final class SMTPServerHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -29,7 +30,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     /// Whether a read was asked for while waiting.
     private var isReadPending = false
     private var handshakeInfo: TLSHandshakeInfo?
-    private var timer: Scheduled<Void>?
+    private var timer: (scheduled: Scheduled<Void>, firesAt: NIODeadline)?
     /// When the client's time is up; `nil` while no timeout applies.
     private var deadline: NIODeadline?
 
@@ -88,11 +89,16 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if isWaiting {
+        if isWaiting || !context.channel.isWritable {
             isReadPending = true
         } else {
             context.read()
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        resumeReading(context: context)
+        context.fireChannelWritabilityChanged()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -132,9 +138,8 @@ final class SMTPServerHandler: ChannelDuplexHandler {
                 flushReplies(context: context)
                 deliver(transaction, context: context)
             case .close:
-                flushReplies(context: context)
                 cancelTimer()
-                context.close(promise: nil)
+                closeAfterReplies(context: context)
                 return
             case .awaitInput:
                 flushReplies(context: context)
@@ -153,6 +158,19 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         guard outbound.readableBytes > 0 else { return }
         context.writeAndFlush(wrapOutboundOut(outbound), promise: nil)
         outbound = context.channel.allocator.buffer(capacity: 256)
+    }
+
+    /// Flushes the last replies and closes once they are written.
+    private func closeAfterReplies(context: ChannelHandlerContext) {
+        guard outbound.readableBytes > 0 else {
+            context.close(promise: nil)
+            return
+        }
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(outbound), promise: written)
+        outbound = context.channel.allocator.buffer(capacity: 0)
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        written.futureResult.whenComplete { _ in bound.value.close(promise: nil) }
     }
 
     private func startTLS(context: ChannelHandlerContext) {
@@ -208,7 +226,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     }
 
     private func resumeReading(context: ChannelHandlerContext) {
-        guard !isWaiting, isReadPending else { return }
+        guard !isWaiting, isReadPending, context.channel.isWritable else { return }
         isReadPending = false
         context.read()
     }
@@ -216,7 +234,8 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     // MARK: - Timeouts
 
     /// Moves the deadline to a full timeout from now, or clears it when none applies. The timer is
-    /// scheduled once and moved on only when it fires early, not at every read.
+    /// scheduled again only when the deadline comes before it (DATA's shorter timeout), and moved on when
+    /// it fires early, not at every read.
     private func armTimer(context: ChannelHandlerContext) {
         guard let timeout = stateMachine.timeout else {
             deadline = nil
@@ -225,11 +244,15 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         let amount = timeout == .command ? configuration.commandTimeout : configuration.dataTimeout
         let deadline = context.eventLoop.now + TimeAmount(amount)
         self.deadline = deadline
-        if timer == nil { scheduleTimer(at: deadline, context: context) }
+        if let timer {
+            guard timer.firesAt > deadline else { return }
+            timer.scheduled.cancel()
+        }
+        scheduleTimer(at: deadline, context: context)
     }
 
     private func scheduleTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
-        timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) { [weak self] in
+        let scheduled = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) { [weak self] in
             guard let self else { return }
             self.timer = nil
             guard let due = self.deadline, let context = self.context else { return }
@@ -241,10 +264,11 @@ final class SMTPServerHandler: ChannelDuplexHandler {
                 self.scheduleTimer(at: due, context: context)
             }
         }
+        timer = (scheduled, deadline)
     }
 
     private func cancelTimer() {
-        timer?.cancel()
+        timer?.scheduled.cancel()
         timer = nil
         deadline = nil
     }

@@ -71,6 +71,20 @@ struct SMTPServerHandlerTests {
         _ = try? await channel.finish(acceptAlreadyClosed: true)
     }
 
+    @Test("nothing is read while the replies cannot be written, and reading resumes when they can")
+    func writability() async throws {
+        let reads = ReadCounter()
+        let (channel, _) = try await Self.connected(reads: reads)
+        let before = reads.count
+        channel.isWritable = false
+        try await channel.testingEventLoop.executeInContext { channel.pipeline.read() }
+        #expect(reads.count == before)
+        channel.isWritable = true
+        try await channel.testingEventLoop.executeInContext { channel.pipeline.fireChannelWritabilityChanged() }
+        #expect(reads.count == before + 1)
+        _ = try? await channel.finish(acceptAlreadyClosed: true)
+    }
+
     @Test("the command timeout answers 421 4.4.2 and closes")
     func commandTimeout() async throws {
         let (channel, _) = try await Self.connected()

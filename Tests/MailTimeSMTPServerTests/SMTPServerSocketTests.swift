@@ -103,7 +103,7 @@ struct SMTPServerSocketTests {
                 port: port,
                 [
                     ("", "220 "),
-                    ("EHLO c\r\n", "250 CHUNKING"),
+                    ("EHLO c\r\n", "250 STARTTLS"),
                     ("MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nBDAT 12\r\nSubject: x\r\n", "12 octets received"),
                     ("BDAT 7 LAST\r\n\r\n.body", "queued"),
                     ("QUIT\r\n", "221 "),
@@ -150,10 +150,34 @@ struct SMTPServerSocketTests {
         }
     }
 
+    @Test("a port in use is a startup error with a stable code, and so is implicit TLS without a context")
+    func startupErrors() async throws {
+        try await Self.withServer(delegate: FakeSMTPServerDelegate()) { port, _ in
+            var configuration = Self.configuration()
+            configuration.port = port
+            let second = SMTPServer(configuration: configuration, tlsContext: nil, delegate: FakeSMTPServerDelegate(), logger: .quiet)
+            await #expect {
+                try await second.run()
+            } throws: { error in
+                guard let error = error as? SMTPServerError else { return false }
+                return error.code == .addressUnavailable && error.message.hasPrefix("cannot listen for SMTP on 127.0.0.1 port \(port): ")
+            }
+        }
+        var implicit = Self.configuration()
+        implicit.tlsMode = .implicitTLS
+        let server = SMTPServer(configuration: implicit, tlsContext: nil, delegate: FakeSMTPServerDelegate(), logger: .quiet)
+        await #expect {
+            try await server.run()
+        } throws: { error in
+            (error as? SMTPServerError)?.code == .tlsContextMissing
+        }
+    }
+
     // MARK: - Helpers
 
+    /// Sessions time out after 30 s, so that a conversation waiting for a reply that never comes ends.
     private static func configuration() -> SMTPServerConfiguration {
-        SMTPServerConfiguration(host: "127.0.0.1", port: 0, hostname: "mx.test", maximumMessageSize: 1 << 20)
+        SMTPServerConfiguration(host: "127.0.0.1", port: 0, hostname: "mx.test", maximumMessageSize: 1 << 20, commandTimeout: .seconds(30))
     }
 
     /// Runs the listener with a fresh certificate around `body` (given the port and the service group),

@@ -78,7 +78,7 @@ struct SMTPServerTestDriver {
             let action = machine.nextAction()
             switch action {
             case .reply(let reply):
-                result.append(String(reply.description.dropLast(2)))
+                result.append(String(reply.description.dropLast()))  // "\r\n" is one Character
             case .startTLS:
                 result.append("<start TLS>")
             case .authenticate(let username, let password):
