@@ -6,6 +6,8 @@ struct MailTimeBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailtime-bench",
         abstract: "Measures MailTime's parts against their peers.",
-        subcommands: [StoreBenchmark.self, TLSBenchmark.self, SendBenchmark.self, SMTPBenchmark.self, EndToEndBenchmark.self]
+        subcommands: [
+            StoreBenchmark.self, TLSBenchmark.self, SendBenchmark.self, SMTPBenchmark.self, SubmissionBenchmark.self, EndToEndBenchmark.self,
+        ]
     )
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Histogram
 import Logging
 import MailTimeMessage
 import MailTimeSMTP
@@ -49,50 +48,21 @@ struct SMTPBenchmark: AsyncParsableCommand {
             eventLoopGroup: group,
             logger: logger
         )
-        let perSender = (0..<connections).map { messages / connections + ($0 < messages % connections ? 1 : 0) }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let result = try await withThrowingTaskGroup(of: (Histogram<UInt64>, Int).self) { senders in
-            for count in perSender {
-                senders.addTask {
-                    var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-                    var errors = 0
-                    for _ in 0..<count {
-                        let sent = clock.now
-                        do {
-                            let outcome = try await pool.send(message)
-                            if outcome.accepted.isEmpty { errors += 1 }
-                        } catch {
-                            errors += 1
-                        }
-                        let elapsed = clock.now - sent
-                        histogram.record(UInt64(elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
-                    }
-                    return (histogram, errors)
-                }
-            }
-            var total = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
-            var errors = 0
-            for try await (histogram, failed) in senders {
-                total.add(histogram)
-                errors += failed
-            }
-            return (total, errors)
-        }
-        let elapsed = clock.now - start
+        let load = await SMTPLoad.run(pool: pool, senders: connections, messages: messages, message: message)
         await pool.shutdown()
         try await group.shutdownGracefully()
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let rate = Double(messages - result.1) / seconds
-        let p50 = result.0.valueAtPercentile(50)
-        let p99 = result.0.valueAtPercentile(99)
+        let seconds = load.elapsed.seconds
+        let rate = load.rate(messages: messages)
+        let p50 = load.latencies.valueAtPercentile(50)
+        let p99 = load.latencies.valueAtPercentile(99)
+        let errors = load.errors
         if json {
             print(
-                #"{"connections":\#(connections),"pipelining":\#(!noPipelining),"messages":\#(messages),"seconds":\#(String(format: "%.3f", seconds)),"msgs_per_s":\#(Int(rate)),"p50_us":\#(p50),"p99_us":\#(p99),"errors":\#(result.1)}"#
+                #"{"connections":\#(connections),"pipelining":\#(!noPipelining),"messages":\#(messages),"seconds":\#(String(format: "%.3f", seconds)),"msgs_per_s":\#(Int(rate)),"p50_us":\#(p50),"p99_us":\#(p99),"errors":\#(errors)}"#
             )
         } else {
             print(
-                "smtp: \(Int(rate)) messages/s, p50 \(p50) µs, p99 \(p99) µs, \(result.1) errors, \(connections) connections, pipelining \(noPipelining ? "off" : "on")"
+                "smtp: \(Int(rate)) messages/s, p50 \(p50) µs, p99 \(p99) µs, \(errors) errors, \(connections) connections, pipelining \(noPipelining ? "off" : "on")"
             )
         }
     }
