@@ -25,7 +25,7 @@ public struct SubmissionConfiguration: Sendable {
     public var maximumRecipients = 100
     /// Refused commands per session before the session is closed with 421.
     public var maximumErrors = 10
-    /// Open submission connections at most, both listeners together.
+    /// Open connections at most on each listener.
     public var maximumConnections = 1024
     /// How long a session may wait for its next command.
     public var commandTimeout: Duration = .seconds(300)

@@ -49,6 +49,7 @@ struct SubmissionReceiver: SMTPServerDelegate {
         let context = SubmissionContext(
             clientName: session.heloName ?? session.remoteAddress,
             clientAddress: session.remoteAddress,
+            isExtended: session.isExtended,
             isTLS: session.isTLS,
             tlsProtocol: session.tlsProtocol,
             authenticatedUser: session.identity?.username,
@@ -56,7 +57,7 @@ struct SubmissionReceiver: SMTPServerDelegate {
             allowedSenderDomains: session.identity?.allowedSenderDomains
         )
         let job: NewJob
-        do {
+        do throws(SubmissionRefusal) {
             job = try intake.job(
                 reversePath: transaction.reversePath,
                 recipients: transaction.recipients,
@@ -92,7 +93,8 @@ struct SubmissionReceiver: SMTPServerDelegate {
     /// The reply when the queue could not store a message: temporary (4xx) unless it can never fit.
     private static func reply(storing error: any Error) -> SMTPServerReply {
         guard let error = error as? QueueError else {
-            return SMTPServerReply(code: 451, enhancedCode: EnhancedStatusCode(statusClass: 4, subject: 3, detail: 0), text: "the message was not stored; try again")
+            return SMTPServerReply(
+                code: 451, enhancedCode: EnhancedStatusCode(statusClass: 4, subject: 3, detail: 0), text: "the message was not stored; try again")
         }
         switch error.code {
         case .payloadTooLarge:
@@ -102,7 +104,8 @@ struct SubmissionReceiver: SMTPServerDelegate {
                 code: 451, enhancedCode: EnhancedStatusCode(statusClass: 4, subject: 3, detail: 2), text: "the broker is shutting down; try again")
         case .storage, .locked, .notFound, .staleToken, .invalidState, .invalidArgument:
             return SMTPServerReply(
-                code: 451, enhancedCode: EnhancedStatusCode(statusClass: 4, subject: 3, detail: 0), text: "the message was not stored: \(error.message)")
+                code: 451, enhancedCode: EnhancedStatusCode(statusClass: 4, subject: 3, detail: 0),
+                text: "the message was not stored: \(error.message)")
         }
     }
 }

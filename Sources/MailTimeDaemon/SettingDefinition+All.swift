@@ -21,9 +21,12 @@ extension SettingDefinition {
         SettingDefinition("tls.client-ca", .text, "A CA bundle (PEM file): clients must present a certificate it signed."),
         SettingDefinition(
             "tokens.admin", .list, unset: "made in admin.token in the data directory", secret: true,
-            "Admin tokens (16 characters or more, or sha256:<hex>); without any, admin.token in the data directory holds one."
+            "Admin tokens (16 characters or more, or sha256:<hex>), each optionally followed by ;<domain>... to limit its senders; without any, admin.token in the data directory holds one."
         ),
-        SettingDefinition("tokens.producer", .list, secret: true, "Producer tokens (16 characters or more, or sha256:<hex>)."),
+        SettingDefinition(
+            "tokens.producer", .list, secret: true,
+            "Producer tokens (16 characters or more, or sha256:<hex>), each optionally followed by ;<domain>... to limit its senders (README, Tokens)."
+        ),
         SettingDefinition("tokens.worker", .list, secret: true, "Worker tokens (16 characters or more, or sha256:<hex>)."),
         SettingDefinition("default-from", .text, "The sender of emails that have no from."),
         SettingDefinition("limits.connections", .integer(1...1_000_000), default: .integer(1024), "Open connections at most."),
@@ -82,7 +85,7 @@ extension SettingDefinition {
         ),
         SettingDefinition(
             "submission.connections", .integer(1...1_000_000), default: .integer(1024),
-            "Open submission connections at most, both listeners together; past it new ones get 421 and are closed."
+            "Open connections at most on each submission listener; past it a new one gets 421 and is closed."
         ),
         SettingDefinition(
             "submission.command-timeout-seconds", .integer(1...3600), default: .integer(300),

@@ -4,6 +4,8 @@ public struct SMTPServerSession: Hashable, Sendable {
     public var remoteAddress: String
     /// The name the client gave in EHLO or HELO, if it has.
     public var heloName: String?
+    /// Whether the client greeted with EHLO (ESMTP) rather than HELO.
+    public var isExtended: Bool
     /// Whether the session runs over TLS (implicit TLS, or after STARTTLS).
     public var isTLS: Bool
     /// The TLS protocol version (`TLSv1.3`), once the handshake has completed.
@@ -18,6 +20,7 @@ public struct SMTPServerSession: Hashable, Sendable {
     public init(
         remoteAddress: String,
         heloName: String? = nil,
+        isExtended: Bool = true,
         isTLS: Bool = false,
         tlsProtocol: String? = nil,
         tlsCipher: String? = nil,
@@ -26,6 +29,7 @@ public struct SMTPServerSession: Hashable, Sendable {
     ) {
         self.remoteAddress = remoteAddress
         self.heloName = heloName
+        self.isExtended = isExtended
         self.isTLS = isTLS
         self.tlsProtocol = tlsProtocol
         self.tlsCipher = tlsCipher

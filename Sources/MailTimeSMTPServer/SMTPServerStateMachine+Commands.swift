@@ -50,6 +50,7 @@ extension SMTPServerStateMachine {
         envelope = nil
         hello = isExtended ? .extended : .basic
         session.heloName = String(name)
+        session.isExtended = isExtended
         guard isExtended else {
             return .reply(SMTPServerReply(code: 250, enhancedCode: nil, text: configuration.hostname))
         }
