@@ -150,6 +150,14 @@ struct DaemonStartupTests {
         expectRefusal(second, status: 69, alone: false) { $0 == "mailtimed: cannot listen on 127.0.0.1 port \(port): Address already in use" }
         let metrics = try await run(["--data-directory", directory.path, "--listen-port", "0", "--senders", "0", "--metrics-port", "\(port)"])
         expectRefusal(metrics, status: 69, alone: false) { $0 == "mailtimed: cannot listen on 127.0.0.1 port \(port): Address already in use" }
+        for listener in ["submission", "submissions"] {
+            let submission = try await run(
+                ["--data-directory", directory.path, "--listen-port", "0", "--senders", "0"],
+                environment: ["MAILTIME_\(listener.uppercased())_PORT": "\(port)"])
+            expectRefusal(submission, status: 69, alone: false) {
+                $0 == "mailtimed: cannot listen for SMTP on 127.0.0.1 port \(port): Address already in use"
+            }
+        }
     }
 
     @Test func aDataDirectoryThatCannotBeMadeIsRefused() async throws {
@@ -279,7 +287,7 @@ struct DaemonStartupTests {
             arguments: [
                 "NOTIFY_SOCKET=\(socket.address)", try BuiltProduct.path("mailtimed"),
                 "--data-directory", directory.path, "--listen-port", "0", "--senders", "0",
-            ]
+            ] + BrokerProcess.freeSubmissionPorts
         )
         defer { child.terminate() }
         #expect(try await socket.receive(timeout: .seconds(30)) == "READY=1")
