@@ -91,8 +91,8 @@ extension SMTPServerStateMachine {
         var seen: Set<String> = []
         for parameter in parameters {
             let (key, value) = parameter.keyAndValue
-            guard hello == .extended else { return respond(SMTPServerReply(555, (5, 5, 4), "Unsupported parameter \(key)")) }
-            guard seen.insert(key).inserted else { return respond(SMTPServerReply(501, (5, 5, 4), "Duplicate parameter \(key)")) }
+            guard hello == .extended else { return respond(SMTPServerReply(555, (5, 5, 4), "Unsupported parameter \(Self.shown(key))")) }
+            guard seen.insert(key).inserted else { return respond(SMTPServerReply(501, (5, 5, 4), "Duplicate parameter \(Self.shown(key))")) }
             switch key {
             case "SIZE":
                 guard let value, let size = Self.decimal(value) else {
@@ -115,7 +115,7 @@ extension SMTPServerStateMachine {
                 // RFC 4954 §5: the original submitter; accepted and ignored.
                 break
             default:
-                return respond(SMTPServerReply(555, (5, 5, 4), "Unsupported parameter \(key)"))
+                return respond(SMTPServerReply(555, (5, 5, 4), "Unsupported parameter \(Self.shown(key))"))
             }
         }
         var domain: String?
@@ -148,7 +148,7 @@ extension SMTPServerStateMachine {
             return respond(SMTPServerReply(501, (5, 5, 4), "Syntax: RCPT TO:<address>"))
         }
         if let parameter = parameters.first {
-            return respond(SMTPServerReply(555, (5, 5, 4), "Unsupported parameter \(parameter.keyAndValue.key)"))
+            return respond(SMTPServerReply(555, (5, 5, 4), "Unsupported parameter \(Self.shown(parameter.keyAndValue.key))"))
         }
         guard !path.isEmpty, let address = try? EmailAddress(address: path) else {
             return respond(SMTPServerReply(501, (5, 1, 3), "Bad recipient address syntax"))
@@ -230,6 +230,12 @@ extension SMTPServerStateMachine {
         let after = rest[rest.index(after: close)...]
         guard after.isEmpty || after.first == " " else { return nil }
         return (String(path), after.split(separator: " "))
+    }
+
+    /// A parameter name as a reply shows it: its first 64 Unicode scalars, so that the reply line stays
+    /// within 512 octets (RFC 5321 §4.5.3.1.5) whatever the command line held.
+    static func shown(_ key: String) -> String {
+        String(String.UnicodeScalarView(key.unicodeScalars.prefix(64)))
     }
 
     /// A non-negative decimal number of at most 18 digits.

@@ -59,6 +59,9 @@ struct SMTPServerEnvelopeTests {
         #expect(driver.replies("MAIL FROM:<a@example.com> SMTPUTF8=yes\r\n") == ["501 5.5.4 Syntax: SMTPUTF8 takes no value"])
         #expect(driver.replies("MAIL FROM:<a@example.com> RET=HDRS\r\n") == ["555 5.5.4 Unsupported parameter RET"])
         #expect(driver.replies("MAIL FROM:<a@example.com> SIZE=1 size=2\r\n") == ["501 5.5.4 Duplicate parameter SIZE"])
+        // A parameter name shown in a reply is cut at 64 characters: the reply line stays within 512 octets.
+        let long = String(repeating: "P", count: 480)
+        #expect(driver.replies("MAIL FROM:<a@example.com> \(long)\r\n") == ["555 5.5.4 Unsupported parameter \(long.prefix(64))"])
         #expect(driver.replies("MAIL FROM:<ånn@example.com>\r\n") == ["553 5.6.7 Non-ASCII address requires SMTPUTF8"])
         #expect(driver.replies("MAIL FROM:<a@example.com> SIZE=10000\r\n") == ["250 2.1.0 Sender OK"])
         #expect(driver.replies("MAIL FROM:<a@example.com>\r\n") == ["503 5.5.1 Nested MAIL command"])
