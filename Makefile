@@ -78,7 +78,7 @@ lint:
 # folder; each target runs from a scratch copy of its committed corpus (Tests/FuzzCorpus/<target>, seeds
 # and regressions), so new inputs never land in the repository. A crash fails the run and leaves its
 # input in $(FUZZ_ARTIFACTS).
-FUZZ_TARGETS := broker-request json email email-address submitted-message smtp-reply base64 quoted-printable tls
+FUZZ_TARGETS := broker-request json email email-address submitted-message smtp-reply smtp-server base64 quoted-printable tls
 FUZZ_SECONDS ?= 60
 FUZZ_SHORT_SECONDS ?= 15
 FUZZ_BUILD_PATH := .build-fuzz

@@ -248,6 +248,7 @@ let package = Package(
                 "MailTimeMessage",
                 "MailTimeProtocol",
                 "MailTimeSMTP",
+                "MailTimeSMTPServer",
                 "MailTimeTLS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

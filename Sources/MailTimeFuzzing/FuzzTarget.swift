@@ -17,7 +17,7 @@ public struct FuzzTarget: Sendable {
 
     /// Every target, in the order `make fuzz` runs them.
     public static let all: [FuzzTarget] = [
-        .brokerRequest, .json, .email, .emailAddress, .submittedMessage, .smtpReply, .base64, .quotedPrintable, .tls,
+        .brokerRequest, .json, .email, .emailAddress, .submittedMessage, .smtpReply, .smtpServer, .base64, .quotedPrintable, .tls,
     ]
 
     /// The target called `name`, if there is one.

@@ -32,9 +32,9 @@ import NIOCore
 /// - an octet over 127 in a message whose MAIL had neither `BODY=8BITMIME` nor `SMTPUTF8`: `554 5.6.0`;
 /// - the error limit reached: `421 4.7.0` and closed; a timeout: `421 4.4.2` and closed; shutting down
 ///   between transactions: `421 4.3.2` and closed.
-struct SMTPServerStateMachine {
+package struct SMTPServerStateMachine {
     /// What the handler must do next.
-    enum Action: Equatable {
+    package enum Action: Equatable {
         /// Write this reply (the flush comes with ``awaitInput`` or ``awaitResult``).
         case reply(SMTPServerReply)
         /// Flush, then start a TLS handshake as a server in front of the session; report it with
@@ -53,7 +53,7 @@ struct SMTPServerStateMachine {
     }
 
     /// The timeout that applies while waiting for the client.
-    enum Timeout: Equatable {
+    package enum Timeout: Equatable {
         /// Waiting for a command (RFC 5321 §4.5.3.2.7).
         case command
         /// Waiting for message data (RFC 5321 §4.5.3.2.5).
@@ -93,7 +93,7 @@ struct SMTPServerStateMachine {
     /// The longest command line, CRLF included (RFC 5321 §4.5.3.1.4).
     static let maximumCommandLineLength = 512
     /// The longest AUTH command or response line, CRLF included (RFC 4954 §4).
-    static let maximumAuthLineLength = 12_288
+    package static let maximumAuthLineLength = 12_288
 
     let configuration: SMTPServerConfiguration
     let isTLSAvailable: Bool
@@ -105,6 +105,8 @@ struct SMTPServerStateMachine {
     var isQuiescing = false
     /// Bytes received and not yet handled.
     var buffer = ByteBuffer()
+    /// How many bytes received are not yet handled (for the fuzz target's check that the buffer stays small).
+    package var bufferedByteCount: Int { buffer.readableBytes }
     /// Whether the octets of an over-long command line are being dropped until its end.
     var isDiscardingLine = false
     /// Actions decided ahead of the one returned, handed out first.
@@ -115,7 +117,7 @@ struct SMTPServerStateMachine {
     /// - Parameters:
     ///   - session: the client's address and whether it is trusted; `isTLS` for implicit TLS.
     ///   - isTLSAvailable: whether STARTTLS can be offered (a TLS context exists).
-    init(configuration: SMTPServerConfiguration, session: SMTPServerSession, isTLSAvailable: Bool, refusal: SMTPServerReply? = nil) {
+    package init(configuration: SMTPServerConfiguration, session: SMTPServerSession, isTLSAvailable: Bool, refusal: SMTPServerReply? = nil) {
         self.configuration = configuration
         self.session = session
         self.isTLSAvailable = isTLSAvailable
@@ -129,7 +131,7 @@ struct SMTPServerStateMachine {
     }
 
     /// The timeout to arm now; `nil` while the server, not the client, is expected to act.
-    var timeout: Timeout? {
+    package var timeout: Timeout? {
         switch state {
         case .command, .authPlainResponse, .authLoginUsername, .authLoginPassword: .command
         case .data, .bdat: .data
@@ -138,7 +140,7 @@ struct SMTPServerStateMachine {
     }
 
     /// Whether the session has ended.
-    var isClosed: Bool {
+    package var isClosed: Bool {
         if case .closed = state { return queued.isEmpty }
         return false
     }
@@ -146,14 +148,14 @@ struct SMTPServerStateMachine {
     // MARK: - Inputs
 
     /// Bytes arrived from the client.
-    mutating func received(_ bytes: inout ByteBuffer) {
+    package mutating func received(_ bytes: inout ByteBuffer) {
         if case .closed = state { return }
         buffer.writeBuffer(&bytes)
     }
 
     /// The TLS handshake completed. After STARTTLS the session starts over (RFC 3207 §4.2): the client
     /// must send EHLO again; with implicit TLS it only records the protocol and cipher.
-    mutating func tlsEstablished(protocol tlsProtocol: String?, cipher: String?) {
+    package mutating func tlsEstablished(protocol tlsProtocol: String?, cipher: String?) {
         session.isTLS = true
         session.tlsProtocol = tlsProtocol
         session.tlsCipher = cipher
@@ -166,7 +168,7 @@ struct SMTPServerStateMachine {
     }
 
     /// The delegate answered ``Action/authenticate(username:password:)``.
-    mutating func authenticationCompleted(_ identity: SMTPServerIdentity?) {
+    package mutating func authenticationCompleted(_ identity: SMTPServerIdentity?) {
         guard case .awaitingAuthentication = state else { return }
         state = .command
         if let identity {
@@ -178,7 +180,7 @@ struct SMTPServerStateMachine {
     }
 
     /// The delegate answered ``Action/deliver(_:)``.
-    mutating func deliveryCompleted(_ verdict: SMTPServerVerdict) {
+    package mutating func deliveryCompleted(_ verdict: SMTPServerVerdict) {
         guard case .awaitingDelivery = state else { return }
         state = .command
         switch verdict {
@@ -190,7 +192,7 @@ struct SMTPServerStateMachine {
     }
 
     /// The armed timeout fired: `421 4.4.2` and close.
-    mutating func timedOut() {
+    package mutating func timedOut() {
         if case .closed = state { return }
         let reply = SMTPServerReply(421, (4, 4, 2), "\(configuration.hostname) Timeout, closing connection")
         enqueue { $0.closing(reply) }
@@ -198,14 +200,14 @@ struct SMTPServerStateMachine {
 
     /// The server is shutting down: a session between transactions gets `421 4.3.2` and is closed; one
     /// in a transaction finishes it first.
-    mutating func quiesce() {
+    package mutating func quiesce() {
         isQuiescing = true
     }
 
     // MARK: - Output
 
     /// The next thing to do.
-    mutating func nextAction() -> Action {
+    package mutating func nextAction() -> Action {
         if let action = queued.popFirst() { return action }
         switch state {
         case .closed, .awaitingAuthentication, .awaitingDelivery:
