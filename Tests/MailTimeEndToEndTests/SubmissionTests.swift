@@ -266,7 +266,11 @@ struct SubmissionTests {
                 "/usr/bin/python3", arguments: ["-c", Self.crashSubmitter, "\(port)", "round\(round)"], mergeStandardError: false
             )
             defer { submitter.terminate() }
-            try await Task.sleep(for: .milliseconds(Int.random(in: 400...1500, using: &generator)))
+            // Once the submitters are under way (a busy machine may take seconds to start Python), the
+            // kill comes at a random moment.
+            let started = try await ChildProcess.poll(timeout: .seconds(30), until: { submitter.standardOutput().contains("ACK ") })
+            #expect(started, "round \(round): no message was acknowledged: \(submitter.diagnostics())")
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...1000, using: &generator)))
             try await broker.kill()
             _ = try await ChildProcess.poll(timeout: .seconds(30), until: { !submitter.isRunning })
             let lines = submitter.standardOutput().split(separator: "\n")
