@@ -2,6 +2,7 @@ import Foundation
 import MailTimeBroker
 import MailTimeDelivery
 import MailTimeProtocol
+import MailTimeSMTPServer
 
 extension BrokerConfiguration {
     /// The broker's configuration from the checked settings; throws ``DaemonFailure`` (status 78) for
@@ -45,6 +46,13 @@ extension BrokerConfiguration {
             submission.implicitTLS = SubmissionConfiguration.Address(host: text("submissions.host"), port: integer("submissions.port"))
         }
         submission.trustedNetworks = settings.list("submission.trusted-networks")
+        for network in submission.trustedNetworks {
+            do {
+                _ = try IPNetwork(network)
+            } catch {
+                throw .configuration("submission.trusted-networks: \(error)")
+            }
+        }
         submission.hostname = settings.text("submission.hostname")
         submission.maximumRecipients = integer("submission.max-recipients")
         submission.maximumErrors = integer("submission.max-errors")

@@ -198,6 +198,14 @@ struct DaemonStartupTests {
         }
     }
 
+    @Test func aTrustedNetworkThatIsNotOneIsRefused() async throws {
+        for flags in [[], ["--print-config"]] {
+            expectRefusal(try await run(flags + ["--submission-trusted-networks", "127.0.0.0/8,10.0.0.0/33"]), status: 78) {
+                $0 == "mailtimed: submission.trusted-networks: \"10.0.0.0/33\" is not an IP network: the prefix length must be a number from 0 to 32"
+            }
+        }
+    }
+
     @Test func versionAndHelpExitZero() async throws {
         let version = try await run(["--version"])
         #expect(version.status == 0)
