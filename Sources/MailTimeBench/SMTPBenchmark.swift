@@ -22,14 +22,7 @@ struct SMTPBenchmark: AsyncParsableCommand {
     @Option(help: "Connections (and senders, one message in flight each).")
     var connections = 20
 
-    @Option(help: "Messages to send.")
-    var messages = 20_000
-
-    @Option(help: "Message size in bytes.")
-    var size = 2048
-
-    @Option(help: "Event loop threads for the client.")
-    var threads = 1
+    @OptionGroup var options: SMTPLoadOptions
 
     @Flag(help: "Do not pipeline MAIL, RCPT and DATA even when the server offers PIPELINING.")
     var noPipelining = false
@@ -38,8 +31,8 @@ struct SMTPBenchmark: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let message = try Self.message(size: size)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let message = try Self.message(size: options.size)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let client = SMTPClientConfiguration(host: host, port: port, tlsPolicy: .none, usesPipelining: !noPipelining)
         let pool = try SMTPConnectionPool(
@@ -48,17 +41,17 @@ struct SMTPBenchmark: AsyncParsableCommand {
             eventLoopGroup: group,
             logger: logger
         )
-        let load = await SMTPLoad.run(pool: pool, senders: connections, messages: messages, message: message)
+        let load = await SMTPLoad.run(pool: pool, senders: connections, messages: options.messages, message: message)
         await pool.shutdown()
         try await group.shutdownGracefully()
         let seconds = load.elapsed.seconds
-        let rate = load.rate(messages: messages)
+        let rate = load.rate(messages: options.messages)
         let p50 = load.latencies.valueAtPercentile(50)
         let p99 = load.latencies.valueAtPercentile(99)
         let errors = load.errors
         if json {
             print(
-                #"{"connections":\#(connections),"pipelining":\#(!noPipelining),"messages":\#(messages),"seconds":\#(String(format: "%.3f", seconds)),"msgs_per_s":\#(Int(rate)),"p50_us":\#(p50),"p99_us":\#(p99),"errors":\#(errors)}"#
+                #"{"connections":\#(connections),"pipelining":\#(!noPipelining),"messages":\#(options.messages),"seconds":\#(String(format: "%.3f", seconds)),"msgs_per_s":\#(Int(rate)),"p50_us":\#(p50),"p99_us":\#(p99),"errors":\#(errors)}"#
             )
         } else {
             print(

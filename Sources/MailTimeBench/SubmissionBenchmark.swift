@@ -66,14 +66,7 @@ struct SubmissionBenchmark: AsyncParsableCommand {
     @Option(help: "Connections (and senders, one message in flight each); with --idle-connections, handshakes at a time.")
     var connections = 20
 
-    @Option(help: "Messages to send.")
-    var messages = 20_000
-
-    @Option(help: "Message size in bytes.")
-    var size = 2048
-
-    @Option(help: "Event loop threads for the client.")
-    var threads = 1
+    @OptionGroup var options: SMTPLoadOptions
 
     @Option(help: "Instead of sending, open this many sessions and hold them (the memory measurement).")
     var idleConnections: Int?
@@ -89,14 +82,14 @@ struct SubmissionBenchmark: AsyncParsableCommand {
 
     func validate() throws {
         if caFile != nil && insecure { throw ValidationError("--ca-file and --insecure exclude each other") }
-        if connections < 1 || messages < 1 || size < 1 { throw ValidationError("--connections, --messages and --size must be positive") }
+        if connections < 1 { throw ValidationError("--connections must be positive") }
         if let idleConnections, idleConnections < 1 { throw ValidationError("--idle-connections must be positive") }
         if idleConnections != nil, pid == nil { throw ValidationError("--idle-connections needs --pid") }
     }
 
     func run() async throws {
         let client = try clientConfiguration()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: options.threads)
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let outcome: Result<Void, any Error>
         do {
@@ -140,15 +133,15 @@ struct SubmissionBenchmark: AsyncParsableCommand {
             eventLoopGroup: group,
             logger: logger
         )
-        let message = try SMTPBenchmark.message(size: size)
-        let load = await SMTPLoad.run(pool: pool, senders: connections, messages: messages, message: message)
+        let message = try SMTPBenchmark.message(size: options.size)
+        let load = await SMTPLoad.run(pool: pool, senders: connections, messages: options.messages, message: message)
         await pool.shutdown()
-        let rate = load.rate(messages: messages)
+        let rate = load.rate(messages: options.messages)
         let p50 = load.latencies.valueAtPercentile(50)
         let p99 = load.latencies.valueAtPercentile(99)
         if json {
             try printJSON([
-                "connections": connections, "tls": tls.rawValue, "auth": client.credentials != nil, "messages": messages,
+                "connections": connections, "tls": tls.rawValue, "auth": client.credentials != nil, "messages": options.messages,
                 "seconds": (load.elapsed.seconds * 1000).rounded() / 1000, "msgs_per_s": Int(rate), "p50_us": p50, "p99_us": p99,
                 "errors": load.errors, "first_error": load.firstError ?? NSNull(), "first_reply": load.firstReply ?? NSNull(),
             ])
