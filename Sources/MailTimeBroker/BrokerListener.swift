@@ -122,8 +122,8 @@ actor BrokerListener: Service {
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
             }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.autoRead, value: true)
+            // Accepted sockets inherit TCP_NODELAY from the listening one (NIO sets it there), and
+            // reading is automatic by default: no option is set on each connection.
             .childChannelInitializer { [self] channel in
                 let admitted = control.admitConnection(limit: configuration.maximumConnections)
                 connections.withLock { $0[ObjectIdentifier(channel)] = channel }

@@ -119,13 +119,13 @@ public actor SMTPServer: Service {
         return ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Accepted sockets inherit TCP_NODELAY from the listening one (NIO sets it there), and
+            // reading is automatic by default: no option is set on each connection.
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
             }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.autoRead, value: true)
             .childChannelInitializer { [self] channel in
                 let open = connections.withLock { connections in
                     connections[ObjectIdentifier(channel)] = channel

@@ -9,8 +9,10 @@ import NIOTLS
 /// ``SMTPServerStateMachine`` and performs its actions: replies (flushed once per read), STARTTLS
 /// (a ``TLSHandler`` added in front), the delegate's calls, the timeouts and the close.
 ///
-/// While the delegate checks a login or stores a message nothing more is read from the client, so a
-/// slow store slows the clients down instead of filling memory; nor while the replies cannot be
+/// While the delegate checks a login or stores a message, at most one more read is taken from the
+/// client (clients usually send nothing then, and the socket stays registered for reading); what it
+/// brings waits in the state machine and nothing more is read until it is handled, so a slow store
+/// slows the clients down instead of filling memory. Nor is anything read while the replies cannot be
 /// written (a client that pipelines commands without reading the replies).
 final class SMTPServerHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
@@ -21,7 +23,8 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     private let configuration: SMTPServerConfiguration
     private let delegate: any SMTPServerDelegate
     private let tlsContext: TLSContext?
-    private var logger: Logger
+    /// The listener's logger; each message gets the client's address (`smtp.client`) as metadata.
+    private let logger: Logger
     /// The context while the handler is in a pipeline.
     private var context: ChannelHandlerContext?
     /// Replies not written yet; written and flushed together.
@@ -59,7 +62,12 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         self.tlsContext = tlsContext
         self.delegate = delegate
         self.logger = logger
-        self.logger[metadataKey: "smtp.client"] = "\(session.remoteAddress)"
+    }
+
+    /// The metadata of every log message: the client's address, and `extra`. Only made for messages
+    /// that are logged at the logger's level.
+    private func metadata(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        extra.merging(["smtp.client": "\(stateMachine.session.remoteAddress)"]) { own, _ in own }
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -75,13 +83,13 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        logger.debug("SMTP session started")
+        logger.debug("SMTP session started", metadata: metadata())
         drive(context: context)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        logger.debug("SMTP session ended")
+        logger.debug("SMTP session ended", metadata: metadata())
         cancelTimer()
         context.fireChannelInactive()
     }
@@ -93,7 +101,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if isWaiting || !context.channel.isWritable {
+        if (isWaiting && stateMachine.bufferedByteCount > 0) || !context.channel.isWritable {
             isReadPending = true
         } else {
             context.read()
@@ -120,7 +128,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("SMTP session failed", metadata: ["error": "\(error)"])
+        logger.debug("SMTP session failed", metadata: metadata(["error": "\(error)"]))
         context.close(promise: nil)
     }
 
@@ -180,10 +188,12 @@ final class SMTPServerHandler: ChannelDuplexHandler {
     private func startTLS(context: ChannelHandlerContext) {
         guard let tlsContext else { return }
         do {
-            let handler = try TLSHandler(tlsContext: tlsContext, handshakeTimeout: TimeAmount(configuration.handshakeTimeout), logger: logger)
+            var tlsLogger = logger
+            tlsLogger[metadataKey: "smtp.client"] = "\(stateMachine.session.remoteAddress)"
+            let handler = try TLSHandler(tlsContext: tlsContext, handshakeTimeout: TimeAmount(configuration.handshakeTimeout), logger: tlsLogger)
             try context.pipeline.syncOperations.addHandler(handler, position: .first)
         } catch {
-            logger.debug("STARTTLS failed", metadata: ["error": "\(error)"])
+            logger.debug("STARTTLS failed", metadata: metadata(["error": "\(error)"]))
             context.close(promise: nil)
         }
     }
@@ -199,7 +209,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
             let handler = bound.value
             handler.logger.info(
                 identity == nil ? "SMTP login refused" : "SMTP login accepted",
-                metadata: ["smtp.user": "\(username)"]
+                metadata: handler.metadata(["smtp.user": "\(username)"])
             )
             handler.stateMachine.authenticationCompleted(identity)
             handler.resume()
@@ -216,7 +226,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
         let size = transaction.message.readableBytes
         promise.futureResult.whenSuccess { verdict in
             let handler = bound.value
-            handler.logger.debug("SMTP message received", metadata: ["smtp.size": "\(size)", "smtp.verdict": "\(verdict)"])
+            handler.logger.debug("SMTP message received", metadata: handler.metadata(["smtp.size": "\(size)", "smtp.verdict": "\(verdict)"]))
             handler.stateMachine.deliveryCompleted(verdict)
             handler.resume()
         }
@@ -261,7 +271,7 @@ final class SMTPServerHandler: ChannelDuplexHandler {
             self.timer = nil
             guard let due = self.deadline, let context = self.context else { return }
             if due <= context.eventLoop.now {
-                self.logger.debug("SMTP session timed out")
+                self.logger.debug("SMTP session timed out", metadata: self.metadata())
                 self.stateMachine.timedOut()
                 self.drive(context: context)
             } else {

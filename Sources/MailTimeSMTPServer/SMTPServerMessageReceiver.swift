@@ -6,6 +6,7 @@ import NIOCore
 struct SMTPServerMessageReceiver {
     /// The longest message line, CRLF included (RFC 5321 §4.5.3.1.6).
     static let maximumLineLength = 1000
+    private static let lineEnding: [UInt8] = [0x0D, 0x0A]
 
     private(set) var message = ByteBuffer()
     /// The message's size so far, counted even after it passed the limit.
@@ -39,7 +40,7 @@ struct SMTPServerMessageReceiver {
     }
 
     /// Adds `bytes` to the message, checking each octet.
-    mutating func append(_ bytes: ByteBufferView) {
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
         var lineLength = self.lineLength
         var lastWasCR = self.lastWasCR
         for byte in bytes {
@@ -73,6 +74,6 @@ struct SMTPServerMessageReceiver {
     /// Ends a non-empty message that does not end with a line ending with CRLF (BDAT data need not).
     mutating func terminateLastLine() {
         guard size > 0, !(lineLength == 0 && !lastWasCR) else { return }
-        append(ByteBufferView([0x0D, 0x0A]))
+        Self.lineEnding.withUnsafeBytes { append($0) }
     }
 }

@@ -46,9 +46,32 @@ public struct SMTPServerReply: Hashable, Sendable, CustomStringConvertible {
         return text
     }
 
-    /// Appends the reply as written on the wire to `buffer`.
+    /// Appends the reply as written on the wire to `buffer` (the same octets as ``description``).
     func write(to buffer: inout ByteBuffer) {
-        buffer.writeString(description)
+        for (index, line) in lines.enumerated() {
+            Self.writeDecimal(code, to: &buffer)
+            buffer.writeInteger(index == lines.count - 1 ? UInt8(ascii: " ") : UInt8(ascii: "-"))
+            if let enhancedCode {
+                Self.writeDecimal(enhancedCode.statusClass, to: &buffer)
+                buffer.writeInteger(UInt8(ascii: "."))
+                Self.writeDecimal(enhancedCode.subject, to: &buffer)
+                buffer.writeInteger(UInt8(ascii: "."))
+                Self.writeDecimal(enhancedCode.detail, to: &buffer)
+                buffer.writeInteger(UInt8(ascii: " "))
+            }
+            buffer.writeString(line)
+            buffer.writeStaticString("\r\n")
+        }
+    }
+
+    /// Writes a non-negative number in decimal without making a string.
+    private static func writeDecimal(_ number: Int, to buffer: inout ByteBuffer) {
+        guard number >= 10 else {
+            buffer.writeInteger(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: max(number, 0)))
+            return
+        }
+        writeDecimal(number / 10, to: &buffer)
+        buffer.writeInteger(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: number % 10))
     }
 
     private static func oneLine(_ text: String) -> String {

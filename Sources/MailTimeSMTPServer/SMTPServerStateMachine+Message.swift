@@ -1,28 +1,51 @@
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension SMTPServerStateMachine {
     /// Takes DATA's lines from the buffer up to the final `.`; returns the reply or the delivery when
     /// the message has ended, `nil` when more is needed.
     mutating func receiveData() -> Action? {
-        // Changed in place through `envelope?`, so that the message buffer is never copied.
-        while buffer.readableBytes > 0, let isAtLineStart = envelope?.content.isAtLineStart {
-            let view = buffer.readableBytesView
-            if isAtLineStart, view.first == UInt8(ascii: ".") {
-                guard view.count >= 3 || (view.count == 2 && view.last != 0x0D) else { return nil }
-                if view.count >= 3, view[view.startIndex + 1] == 0x0D, view[view.startIndex + 2] == 0x0A {
-                    buffer.moveReaderIndex(forwardBy: 3)
-                    return finishMessage(isChunked: false)
+        // The envelope is taken out while its content grows, so that the message buffer is never copied.
+        guard var envelope else { return nil }
+        self.envelope = nil
+        let (consumed, isComplete) = buffer.withUnsafeReadableBytes { bytes in
+            Self.unstuff(bytes, into: &envelope.content)
+        }
+        self.envelope = envelope
+        buffer.moveReaderIndex(forwardBy: consumed)
+        return isComplete ? finishMessage(isChunked: false) : nil
+    }
+
+    /// Adds the message lines in `bytes` to `content`, dot-stuffing undone, up to the final `.` line.
+    /// Returns how many octets were used and whether the final line was among them; the octets of a
+    /// line that may still turn out to be the final one are left for the next call.
+    private static func unstuff(_ bytes: UnsafeRawBufferPointer, into content: inout SMTPServerMessageReceiver) -> (Int, Bool) {
+        var offset = 0
+        while offset < bytes.count {
+            let remaining = bytes.count - offset
+            if content.isAtLineStart, bytes[offset] == UInt8(ascii: ".") {
+                guard remaining >= 3 || (remaining == 2 && bytes[offset + 1] != 0x0D) else { return (offset, false) }
+                if remaining >= 3, bytes[offset + 1] == 0x0D, bytes[offset + 2] == 0x0A {
+                    return (offset + 3, true)
                 }
                 // Dot-stuffing (RFC 5321 §4.5.2): the first dot is not part of the message.
-                buffer.moveReaderIndex(forwardBy: 1)
-                envelope?.content.skipped()
+                offset += 1
+                content.skipped()
                 continue
             }
-            let end = view.firstIndex(of: 0x0A).map { $0 + 1 } ?? view.endIndex
-            envelope?.content.append(view[view.startIndex..<end])
-            buffer.moveReaderIndex(forwardBy: end - view.startIndex)
+            let start = bytes.baseAddress! + offset
+            let length = memchr(start, 0x0A, remaining).map { $0 - UnsafeMutableRawPointer(mutating: start) + 1 } ?? remaining
+            content.append(UnsafeRawBufferPointer(start: start, count: length))
+            offset += length
         }
-        return nil
+        return (offset, false)
     }
 
     /// Takes the octets of the BDAT chunk under way; returns its reply (or the delivery after the last
@@ -31,9 +54,10 @@ extension SMTPServerStateMachine {
         guard case .bdat(var remaining, let size, let isLast, let refusal) = state else { return nil }
         if remaining > 0, buffer.readableBytes > 0 {
             let count = min(remaining, buffer.readableBytes)
-            if refusal == nil {
-                let view = buffer.readableBytesView
-                envelope?.content.append(view[view.startIndex..<(view.startIndex + count)])
+            if refusal == nil, var envelope {
+                self.envelope = nil
+                buffer.withUnsafeReadableBytes { envelope.content.append(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+                self.envelope = envelope
             }
             buffer.moveReaderIndex(forwardBy: count)
             remaining -= count

@@ -47,7 +47,7 @@ struct SMTPServerHandlerTests {
         _ = try? await channel.finish(acceptAlreadyClosed: true)
     }
 
-    @Test("a message goes to the delegate with the session; nothing is read until its verdict, which is the reply")
+    @Test("a message goes to the delegate with the session; with a command buffered nothing is read until its verdict, which is the reply")
     func delivery() async throws {
         let delegate = FakeSMTPServerDelegate(isHeld: true)
         let reads = ReadCounter()
@@ -68,6 +68,30 @@ struct SMTPServerHandlerTests {
         #expect(transaction.message.text == "Subject: x\r\n\r\nbody\r\n")
         #expect(session.heloName == "c")
         #expect(session.remoteAddress == "127.0.0.1")
+        _ = try? await channel.finish(acceptAlreadyClosed: true)
+    }
+
+    @Test("while the delegate works one more read is let through; what it brings waits, and reading stops until the verdict")
+    func oneReadWhileDelivering() async throws {
+        let delegate = FakeSMTPServerDelegate(isHeld: true)
+        let reads = ReadCounter()
+        let (channel, _) = try await Self.connected(delegate: delegate, reads: reads)
+        try await channel.writeInbound(ByteBuffer(string: "EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n"))
+        _ = try await channel.waitForOutboundWrite(as: ByteBuffer.self)
+        try await channel.writeInbound(ByteBuffer(string: "Subject: x\r\n\r\nbody\r\n.\r\n"))
+        // Nothing is buffered: the socket stays registered for reading.
+        let before = reads.count
+        try await channel.testingEventLoop.executeInContext { channel.pipeline.read() }
+        #expect(reads.count == before + 1)
+        // That read brings a command: it waits, and the next read is held back.
+        try await channel.writeInbound(ByteBuffer(string: "NOOP\r\n"))
+        try await channel.testingEventLoop.executeInContext { channel.pipeline.read() }
+        #expect(reads.count == before + 1)
+        #expect(try await channel.readOutbound(as: ByteBuffer.self) == nil)
+        delegate.release()
+        let reply = try await channel.waitForOutboundWrite(as: ByteBuffer.self)
+        #expect(reply.text == "250 2.0.0 m1 queued\r\n250 2.0.0 OK\r\n")
+        #expect(reads.count == before + 2)
         _ = try? await channel.finish(acceptAlreadyClosed: true)
     }
 
