@@ -31,8 +31,8 @@ import Testing
             guard let jobs else { throw CancellationError() }
             return jobs
         }
-        func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async throws {
-            state.withLock { $0.reports.append((job.id, outcome)) }
+        func report(_ report: AttemptReport, for job: DeliveryJob) async throws {
+            state.withLock { $0.reports.append((job.id, report.outcome)) }
         }
         func renew(_ job: DeliveryJob) async throws -> Bool { cancelled }
         func waitForWork() async {}

@@ -108,7 +108,7 @@ import Testing
 
     @Test func codesTheBrokerDoesNotKnowAreKept() throws {
         let report = try WorkerReport(failJSON: #"{"error":{"code":"BOUNCED","text":"no"}}"#)
-        guard case .fail(let error, _) = report else {
+        guard case .fail(let error, _, _) = report else {
             Issue.record("FAIL read as \(report)")
             return
         }
