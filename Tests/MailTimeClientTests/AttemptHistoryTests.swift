@@ -50,7 +50,9 @@ struct AttemptHistoryTests {
             #expect(deferred.error?.code == .smtpTemporary)
             #expect(delivered.error == nil)
             #expect(
-                deferred.recipients == [RecipientResult(address: "ann0@example.com", accepted: false, code: 451, reply: "4.3.0 mailbox busy, try again later")]
+                deferred.recipients == [
+                    RecipientResult(address: "ann0@example.com", accepted: false, code: 451, reply: "4.3.0 mailbox busy, try again later")
+                ]
             )
             #expect(delivered.recipients.map(\.address) == ["ann0@example.com"])
             #expect(delivered.recipients.first?.accepted == true && delivered.recipients.first?.code == 250)

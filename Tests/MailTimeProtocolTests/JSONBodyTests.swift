@@ -164,7 +164,8 @@ import Testing
                 error: DeliveryFailure(code: .smtpTemporary, text: "451 4.3.0 try later"),
                 recipients: [RecipientResult(address: "ann@example.com", accepted: false, code: 451, reply: "4.3.0 try later")]
             ),
-            DeliveryAttempt(number: 2, outcome: .expired, endedAt: 1_764_400_400_000, error: DeliveryFailure(code: .leaseExpired, text: "lease expired")),
+            DeliveryAttempt(
+                number: 2, outcome: .expired, endedAt: 1_764_400_400_000, error: DeliveryFailure(code: .leaseExpired, text: "lease expired")),
             DeliveryAttempt(
                 number: 3, outcome: .sent, endedAt: 1_764_400_500_000, durationMilliseconds: 80, provider: "smtp-2",
                 recipients: [RecipientResult(address: "ann@example.com", accepted: true, code: 250, reply: "2.0.0 OK")]
