@@ -54,7 +54,7 @@ import Testing
     /// The example of protocol.md reads back to the same text.
     @Test func statusExampleOfTheSpecification() throws {
         let text =
-            #"{"id":"0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59","state":"scheduled","priority":128,"attempts":1,"created_at":1764400000000,"updated_at":1764400060000,"not_before":1764400120000,"provider":0,"cancel_requested":false,"last_error":{"code":"SMTP_TEMPORARY","text":"451 4.3.0 try later","provider":"smtp-1","at":1764400060000},"recipients":[{"address":"ann@example.com","accepted":false,"code":451,"reply":"4.3.0 try later"}]}"#
+            #"{"id":"0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59","state":"scheduled","priority":128,"attempts":1,"created_at":1764400000000,"updated_at":1764400060000,"not_before":1764400120000,"provider":0,"cancel_requested":false,"last_error":{"code":"SMTP_TEMPORARY","text":"451 4.3.0 try later","provider":"smtp-1","at":1764400060000},"recipients":[{"address":"ann@example.com","accepted":false,"code":451,"reply":"4.3.0 try later"}],"history":[{"attempt":1,"outcome":"deferred","at":1764400060000,"duration_ms":212,"provider":"smtp-1","error":{"code":"SMTP_TEMPORARY","text":"451 4.3.0 try later"},"recipients":[{"address":"ann@example.com","accepted":false,"code":451,"reply":"4.3.0 try later"}]}],"history_dropped":0}"#
         let status = try JobStatus(jsonText: text)
         #expect(status.state == .scheduled)
         #expect(status.lastError?.code == .smtpTemporary)
