@@ -45,7 +45,7 @@ struct BrokerCommandExecutor: Sendable {
                 .ok(outcome.rawValue)
             }
         case .status(let id):
-            submit(.status(try jobID(id)), reply) { job in .ok(JobStatus(job).json) }
+            submit(.inspect(try jobID(id)), reply) { inspected in .ok(JobStatus(inspected.job, history: inspected.history).json) }
         case .stats:
             let control = control
             submit(.stats(), reply) { stats in
@@ -100,21 +100,23 @@ struct BrokerCommandExecutor: Sendable {
     /// Records a sender's report: `OK SENT`, `OK FAILED`, or after `RETRY` the email's next state.
     private func record(_ report: WorkerReport, id: String, token: UInt64, reply: @escaping @Sendable (BrokerReply) -> Void) throws(ProtocolError) {
         let id = try jobID(id)
+        let duration = report.durationMilliseconds.map { Duration.milliseconds($0) }
         switch report {
-        case .complete(let results):
-            submit(.complete(id, token: token, results: results), reply) { _ in .ok("SENT") }
-        case .retry(let error, let results, let delay, let provider):
+        case .complete(let results, let provider, _):
+            submit(.complete(id, token: token, results: results, provider: provider, duration: duration), reply) { _ in .ok("SENT") }
+        case .retry(let error, let results, let delay, let provider, _):
             let operation = QueueOperation.retryLater(
                 id,
                 token: token,
                 error: error,
                 results: results,
                 delay: delay.map { .milliseconds($0) },
-                providerIndex: provider
+                providerIndex: provider,
+                duration: duration
             )
             submit(operation, reply) { job in .ok(job.state.description.uppercased()) }
-        case .fail(let error, let results):
-            submit(.fail(id, token: token, error: error, results: results), reply) { _ in .ok("FAILED") }
+        case .fail(let error, let results, _):
+            submit(.fail(id, token: token, error: error, results: results, duration: duration), reply) { _ in .ok("FAILED") }
         }
     }
 

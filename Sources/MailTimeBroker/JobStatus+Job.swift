@@ -3,8 +3,9 @@ import MailTimeProtocol
 import MailTimeQueue
 
 extension JobStatus {
-    /// The protocol's view of a queue job (`STATUS`, `LIST`, events).
-    init(_ job: Job) {
+    /// The protocol's view of a queue job (`STATUS`, `LIST`, events); only `STATUS` gives the
+    /// attempt history.
+    init(_ job: Job, history: AttemptHistory? = nil) {
         self.init(
             id: job.id.description,
             state: job.state,
@@ -19,7 +20,8 @@ extension JobStatus {
             cancelRequested: job.cancelRequested,
             lastError: job.lastError,
             recipients: job.recipientResults,
-            idempotencyKey: job.idempotencyKey
+            idempotencyKey: job.idempotencyKey,
+            history: history
         )
     }
 }

@@ -1,5 +1,6 @@
 import Logging
 import MailTimeDelivery
+import MailTimeModel
 import MailTimeQueue
 
 /// The embedded senders' ``JobSource``: the broker's own queue. Leases nothing while delivery is paused.
@@ -34,7 +35,7 @@ struct QueueJobSource: JobSource {
     /// Queues the report and returns without waiting for it to be durable: the sender moves on to
     /// the next email while the report is committed with others (operations stay in order). If the
     /// broker stops before the commit, the lease expires and the email goes out again (at least once).
-    func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async throws {
+    func report(_ report: AttemptReport, for job: DeliveryJob) async throws {
         let id = try jobID(job)
         let logger = logger
         let recorded: @Sendable (Result<Job, any Error>) -> Void = { result in
@@ -42,23 +43,33 @@ struct QueueJobSource: JobSource {
                 logger.warning("cannot record the outcome", metadata: ["mail.id": "\(id)", "error": "\(error)"])
             }
         }
-        switch outcome {
+        switch report.outcome {
         case .sent(let recipients):
-            queue.submit(.complete(id, token: job.token, results: recipients), completion: recorded)
+            queue.submit(
+                .complete(id, token: job.token, results: recipients, provider: report.provider, duration: report.duration),
+                completion: recorded
+            )
         case .retry(let failure, let recipients, let delay, let provider):
             queue.submit(
                 .retryLater(
-                    id, token: job.token, error: failure, results: recipients,
-                    delay: delay, providerIndex: provider
+                    id, token: job.token, error: Self.naming(failure, report.provider), results: recipients,
+                    delay: delay, providerIndex: provider, duration: report.duration
                 ),
                 completion: recorded
             )
         case .fail(let failure, let recipients):
             queue.submit(
-                .fail(id, token: job.token, error: failure, results: recipients),
+                .fail(id, token: job.token, error: Self.naming(failure, report.provider), results: recipients, duration: report.duration),
                 completion: recorded
             )
         }
+    }
+
+    /// `failure` with the report's provider when it names none itself.
+    private static func naming(_ failure: DeliveryFailure, _ provider: String?) -> DeliveryFailure {
+        var failure = failure
+        if failure.provider == nil { failure.provider = provider }
+        return failure
     }
 
     func renew(_ job: DeliveryJob) async throws -> Bool {

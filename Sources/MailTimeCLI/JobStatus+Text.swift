@@ -20,7 +20,12 @@ extension JobStatus {
         fields.append(("last error", lastError?.summary ?? "-"))
         fields.append(("provider", provider.map(String.init) ?? "-"))
         if let idempotencyKey { fields.append(("idempotency key", idempotencyKey)) }
-        fields.append(("recipients", recipients.isEmpty ? "-" : recipientLines.joined(separator: "\n")))
+        fields.append(("recipients", recipients.isEmpty ? "-" : Self.lines(recipients).joined(separator: "\n")))
+        if let history {
+            var lines = history.dropped > 0 ? ["(\(history.dropped) older attempt(s) not kept)"] : []
+            lines += history.attempts.flatMap(Self.lines)
+            fields.append(("history", lines.isEmpty ? "-" : lines.joined(separator: "\n")))
+        }
         return TextLayout.aligned(fields)
     }
 
@@ -29,8 +34,21 @@ extension JobStatus {
         "\(id)  \(state.name)  attempts=\(attempts)  \(lastError?.code.name ?? "-")"
     }
 
+    /// An attempt: `#<n>  <ended>  <outcome>  <provider>  <duration>`, then its error and its
+    /// recipients indented below.
+    private static func lines(_ attempt: DeliveryAttempt) -> [String] {
+        let heading = [
+            "#\(attempt.number)", TextLayout.time(attempt.endedAt), attempt.outcome.name, attempt.provider ?? "-",
+            attempt.durationMilliseconds.map(TextLayout.duration) ?? "-",
+        ]
+        var lines = [heading.joined(separator: "  ")]
+        if let error = attempt.error { lines.append("  " + error.summary) }
+        lines += Self.lines(attempt.recipients).map { "  " + $0 }
+        return lines
+    }
+
     /// `<address>  accepted|rejected  <code> <reply>`, the addresses padded to one width.
-    private var recipientLines: [String] {
+    private static func lines(_ recipients: [RecipientResult]) -> [String] {
         let width = recipients.map(\.address.count).max() ?? 0
         return recipients.map { recipient in
             let reply = TextLayout.oneLine(recipient.code == 0 ? recipient.reply : "\(recipient.code) \(recipient.reply)")

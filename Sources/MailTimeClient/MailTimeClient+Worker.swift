@@ -18,9 +18,18 @@ extension MailTimeClient {
         return leased
     }
 
-    /// `COMPLETE`: the leased email was delivered, with these per-recipient results.
-    public func complete(id: String, token: UInt64, results: [RecipientResult] = []) async throws(MailTimeClientError) {
-        try expect(try await report(.complete(results: results), id: id, token: token).line, "OK SENT", command: "COMPLETE")
+    /// `COMPLETE`: the leased email was delivered, with these per-recipient results; `provider`
+    /// (its name) and `durationMilliseconds` (how long the delivery took) go to the email's
+    /// attempt history.
+    public func complete(
+        id: String,
+        token: UInt64,
+        results: [RecipientResult] = [],
+        provider: String? = nil,
+        durationMilliseconds: Int64? = nil
+    ) async throws(MailTimeClientError) {
+        let report = WorkerReport.complete(results: results, provider: provider, durationMilliseconds: durationMilliseconds)
+        try expect(try await self.report(report, id: id, token: token).line, "OK SENT", command: "COMPLETE")
     }
 
     /// `RETRY`: a temporary failure. Returns the email's state afterwards: `scheduled` or `ready`
@@ -29,24 +38,36 @@ extension MailTimeClient {
     /// - Parameters:
     ///   - delayMilliseconds: overrides the backoff (0: at once).
     ///   - provider: pins the next attempt to this provider index.
+    ///   - durationMilliseconds: how long the delivery took, for the email's attempt history.
     public func retry(
         id: String,
         token: UInt64,
         error: DeliveryFailure,
         results: [RecipientResult] = [],
         delayMilliseconds: Int64? = nil,
-        provider: Int? = nil
+        provider: Int? = nil,
+        durationMilliseconds: Int64? = nil
     ) async throws(MailTimeClientError) -> JobState {
-        let reply = try await report(.retry(error, results: results, delayMilliseconds: delayMilliseconds, provider: provider), id: id, token: token)
+        let report = WorkerReport.retry(
+            error, results: results, delayMilliseconds: delayMilliseconds, provider: provider, durationMilliseconds: durationMilliseconds)
+        let reply = try await self.report(report, id: id, token: token)
         guard let state = JobState(name: reply.line.dropFirst(3).lowercased()) else {
             throw MailTimeClientError(.unexpectedReply, "RETRY was answered with \(reply.line.prefix(80))")
         }
         return state
     }
 
-    /// `FAIL`: a permanent failure; the email will not be tried again.
-    public func fail(id: String, token: UInt64, error: DeliveryFailure, results: [RecipientResult] = []) async throws(MailTimeClientError) {
-        try expect(try await report(.fail(error, results: results), id: id, token: token).line, "OK FAILED", command: "FAIL")
+    /// `FAIL`: a permanent failure; the email will not be tried again. `durationMilliseconds`
+    /// (how long the delivery took) goes to the email's attempt history.
+    public func fail(
+        id: String,
+        token: UInt64,
+        error: DeliveryFailure,
+        results: [RecipientResult] = [],
+        durationMilliseconds: Int64? = nil
+    ) async throws(MailTimeClientError) {
+        let report = WorkerReport.fail(error, results: results, durationMilliseconds: durationMilliseconds)
+        try expect(try await self.report(report, id: id, token: token).line, "OK FAILED", command: "FAIL")
     }
 
     /// `TOUCH`: extends the lease to `seconds` (1–3600) from now.

@@ -4,8 +4,8 @@ public protocol JobSource: Sendable {
     /// Leases up to `maximum` due emails; empty when none is due. Throwing `CancellationError`
     /// ends the sender loop (a source that is shutting down does so).
     func lease(maximum: Int) async throws -> [DeliveryJob]
-    /// Records the outcome of an attempt.
-    func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async throws
+    /// Records the outcome of an attempt, with the facts of its history entry.
+    func report(_ report: AttemptReport, for job: DeliveryJob) async throws
     /// Extends the lease; returns whether a cancel arrived for the email. Throws when the lease was lost.
     func renew(_ job: DeliveryJob) async throws -> Bool
     /// Waits a little for emails to become due (or returns at once when some may be).

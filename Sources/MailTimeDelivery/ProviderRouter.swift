@@ -86,6 +86,12 @@ public final class ProviderRouter: MailDeliverer {
     }
 
     public func deliver(_ request: DeliveryRequest) async -> DeliveryOutcome {
+        await deliverNamingProvider(request).outcome
+    }
+
+    /// Delivers by the strategy; the provider named is the one whose answer decided the outcome
+    /// (`nil` when the email could not be composed or every provider is down).
+    public func deliverNamingProvider(_ request: DeliveryRequest) async -> (outcome: DeliveryOutcome, provider: String?) {
         var lastFailure: DeliveryFailure?
         // Composed once per attempt: every candidate gets the same bytes, unless the sender is a
         // provider's default From and the next candidate's differs.
@@ -102,7 +108,7 @@ public final class ProviderRouter: MailDeliverer {
                 do {
                     message = try request.compose(defaultFrom: provider.defaultFrom)
                 } catch {
-                    return .fail(DeliveryFailure(code: .composeFailed, text: "\(error.code.name): \(error.message)"), recipients: [])
+                    return (.fail(DeliveryFailure(code: .composeFailed, text: "\(error.code.name): \(error.message)"), recipients: []), nil)
                 }
                 composed = (provider.defaultFrom, message)
             }
@@ -113,7 +119,7 @@ public final class ProviderRouter: MailDeliverer {
                 let result = try await provider.pool.send(message, envelope: SMTPEnvelope(sender: message.from, recipients: request.recipients))
                 let outcome = settle(result, request: request, provider: provider)
                 provider.metrics.recordAttempt(ProviderMetrics.Outcome(outcome), duration: .now - start)
-                return outcome
+                return (outcome, provider.name)
             } catch {
                 let failure = report(error, provider: provider)
                 if error.kind == .provider || error.code == .serviceNotAvailable {
@@ -128,13 +134,13 @@ public final class ProviderRouter: MailDeliverer {
                 provider.recordRefusal(failure)
                 provider.metrics.recordAttempt(error.kind == .permanent ? .failed : .deferred, duration: .now - start)
                 if error.kind == .permanent {
-                    return .fail(failure, recipients: [])
+                    return (.fail(failure, recipients: []), provider.name)
                 }
-                return .retry(failure, recipients: [], delay: nil, provider: pinAfterTemporaryFailure(request, provider: index))
+                return (.retry(failure, recipients: [], delay: nil, provider: pinAfterTemporaryFailure(request, provider: index)), provider.name)
             }
         }
         let failure = lastFailure ?? DeliveryFailure(code: .noProvider, text: "every provider is down; waiting for one to recover")
-        return .retry(failure, recipients: [], delay: nil, provider: nil)
+        return (.retry(failure, recipients: [], delay: nil, provider: nil), failure.provider)
     }
 
     // MARK: - Choosing providers

@@ -107,7 +107,7 @@ public struct SenderWorker: Sendable {
                 members.append((member, try Email(storedJSON: member.payload)))
             } catch {
                 let failure = DeliveryFailure(code: .composeFailed, text: "the stored email cannot be read: \(error)")
-                await report(.fail(failure, recipients: []), for: member)
+                await report(AttemptReport(.fail(failure, recipients: [])), for: member)
             }
         }
         members = await droppingCancelled(members)
@@ -135,7 +135,7 @@ public struct SenderWorker: Sendable {
             message = try SubmittedMessage(stored: job.payload)
         } catch {
             let failure = DeliveryFailure(code: .composeFailed, text: "the stored message cannot be read: \(error)")
-            await report(.fail(failure, recipients: []), for: job)
+            await report(AttemptReport(.fail(failure, recipients: [])), for: job)
             return
         }
         guard await !droppingCancelled([(job, message)]).isEmpty else { return }
@@ -160,7 +160,7 @@ public struct SenderWorker: Sendable {
             do {
                 if try await source.renew(member.job) {
                     let failure = DeliveryFailure(code: .cancelled, text: "cancelled before sending")
-                    await report(.retry(failure, recipients: [], delay: nil, provider: nil), for: member.job)
+                    await report(AttemptReport(.retry(failure, recipients: [], delay: nil, provider: nil)), for: member.job)
                     logger.info("cancelled before sending", metadata: ["mail.id": "\(member.job.id)"])
                 } else {
                     kept.append(member)
@@ -172,22 +172,25 @@ public struct SenderWorker: Sendable {
         return kept
     }
 
-    /// Delivers `request` and records its outcome for each of `jobs`, unless a lease was lost meanwhile.
+    /// Delivers `request` and records its outcome, provider and duration for each of `jobs`, unless
+    /// a lease was lost meanwhile.
     private func send(_ request: DeliveryRequest, for jobs: [DeliveryJob], leases: HeldLeases) async {
-        let outcome = await deliverer.deliver(request)
+        let start = ContinuousClock.now
+        let (outcome, provider) = await deliverer.deliverNamingProvider(request)
+        let attempt = AttemptReport(outcome, provider: provider, duration: .now - start)
         guard !leases.isLost(any: jobs) else {
             logger.warning("the lease was lost during the send; recording nothing", metadata: ["mail.id": "\(request.id)"])
             return
         }
         for member in jobs {
-            await report(outcome, for: member)
+            await report(attempt, for: member)
         }
     }
 
-    /// Records `outcome` for `job` and logs it (metadata only made when the level is on).
-    private func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async {
+    /// Records `attempt` for `job` and logs it (metadata only made when the level is on).
+    private func report(_ attempt: AttemptReport, for job: DeliveryJob) async {
         do {
-            try await source.report(outcome, for: job)
+            try await source.report(attempt, for: job)
         } catch {
             logger.warning(
                 "the outcome was not recorded",
@@ -195,7 +198,7 @@ public struct SenderWorker: Sendable {
             )
             return
         }
-        switch outcome {
+        switch attempt.outcome {
         case .sent(let recipients):
             logger.info(
                 "sent",

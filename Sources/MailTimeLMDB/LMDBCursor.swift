@@ -31,6 +31,11 @@ public struct LMDBCursor {
         try move(MDB_NEXT)
     }
 
+    /// The entry before the current one, or `nil` at the start.
+    public mutating func previous() throws(LMDBError) -> (key: [UInt8], value: [UInt8])? {
+        try move(MDB_PREV)
+    }
+
     /// The first entry whose key is greater than or equal to `key`, or `nil`.
     public mutating func seek(atLeast key: [UInt8]) throws(LMDBError) -> (key: [UInt8], value: [UInt8])? {
         var keyValue = MDB_val()

@@ -9,6 +9,13 @@ extension JobStatus: JSONBody {
         guard let state = JobState(name: stateName) else {
             throw ProtocolError(.invalidField, "state: unknown state \(stateName.prefix(32))")
         }
+        var history: AttemptHistory?
+        if let attempts = try value.array("history", DeliveryAttempt.init(json:)) {
+            history = AttemptHistory(
+                attempts: attempts,
+                dropped: try value.optional("history_dropped", "a whole number, 0 or more", JSONValue.int).map { max($0, 0) } ?? 0
+            )
+        }
         var lease: Lease?
         if let field = value["lease"], field != .null {
             lease = Lease(
@@ -31,7 +38,8 @@ extension JobStatus: JSONBody {
             cancelRequested: try value.optional("cancel_requested", "a boolean", \.boolValue) ?? false,
             lastError: try value.body("last_error"),
             recipients: try value.array("recipients", RecipientResult.init(json:)) ?? [],
-            idempotencyKey: try value.optional("idempotency_key", "a string", \.stringValue)
+            idempotencyKey: try value.optional("idempotency_key", "a string", \.stringValue),
+            history: history
         )
     }
 
@@ -85,6 +93,14 @@ extension JobStatus: JSONBody {
         if let idempotencyKey {
             writer.key("idempotency_key")
             writer.string(idempotencyKey)
+        }
+        if let history {
+            writer.key("history")
+            writer.beginArray()
+            for attempt in history.attempts { attempt.write(to: &writer) }
+            writer.endArray()
+            writer.key("history_dropped")
+            writer.integer(history.dropped)
         }
         writer.endObject()
     }

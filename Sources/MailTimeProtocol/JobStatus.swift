@@ -43,6 +43,9 @@ public struct JobStatus: Hashable, Sendable {
     /// Per-recipient results, merged over the attempts.
     public var recipients: [RecipientResult]
     public var idempotencyKey: String?
+    /// The last delivery attempts, oldest first, and how many older ones were dropped
+    /// (`history`, `history_dropped`): in `STATUS` only, `nil` in `LIST` lines and events.
+    public var history: AttemptHistory?
 
     public init(
         id: String,
@@ -58,7 +61,8 @@ public struct JobStatus: Hashable, Sendable {
         cancelRequested: Bool = false,
         lastError: DeliveryFailure? = nil,
         recipients: [RecipientResult] = [],
-        idempotencyKey: String? = nil
+        idempotencyKey: String? = nil,
+        history: AttemptHistory? = nil
     ) {
         self.id = id
         self.state = state
@@ -74,5 +78,6 @@ public struct JobStatus: Hashable, Sendable {
         self.lastError = lastError
         self.recipients = recipients
         self.idempotencyKey = idempotencyKey
+        self.history = history
     }
 }

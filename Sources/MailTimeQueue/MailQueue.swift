@@ -118,9 +118,20 @@ public final class MailQueue: Sendable {
     }
 
     /// Records that the job was delivered. `results` holds what the server said per recipient.
+    ///
+    /// Each report (`complete`, `retryLater`, `fail`) also records the attempt in the job's
+    /// history (``inspect(_:)``), in the same transaction: its outcome, the error, this attempt's
+    /// `results`, the `provider` that answered (for a failure, the error's) and the `duration`
+    /// of the delivery as the sender measured it.
     @discardableResult
-    public func complete(_ id: JobID, token: UInt64, results: [RecipientResult] = []) async throws -> Job {
-        try await run(.complete(id, token: token, results: results))
+    public func complete(
+        _ id: JobID,
+        token: UInt64,
+        results: [RecipientResult] = [],
+        provider: String? = nil,
+        duration: Duration? = nil
+    ) async throws -> Job {
+        try await run(.complete(id, token: token, results: results, provider: provider, duration: duration))
     }
 
     /// Records a temporary failure. The job is tried again after the retry policy's backoff,
@@ -133,15 +144,23 @@ public final class MailQueue: Sendable {
         error: DeliveryFailure,
         results: [RecipientResult] = [],
         delay: Duration? = nil,
-        providerIndex: Int? = nil
+        providerIndex: Int? = nil,
+        duration: Duration? = nil
     ) async throws -> Job {
-        try await run(.retryLater(id, token: token, error: error, results: results, delay: delay, providerIndex: providerIndex))
+        try await run(
+            .retryLater(id, token: token, error: error, results: results, delay: delay, providerIndex: providerIndex, duration: duration))
     }
 
     /// Records a permanent failure: the job fails and is not tried again.
     @discardableResult
-    public func fail(_ id: JobID, token: UInt64, error: DeliveryFailure, results: [RecipientResult] = []) async throws -> Job {
-        try await run(.fail(id, token: token, error: error, results: results))
+    public func fail(
+        _ id: JobID,
+        token: UInt64,
+        error: DeliveryFailure,
+        results: [RecipientResult] = [],
+        duration: Duration? = nil
+    ) async throws -> Job {
+        try await run(.fail(id, token: token, error: error, results: results, duration: duration))
     }
 
     /// Gives a lease back unused, as a sender that stops before sending does: the job is ready
@@ -161,6 +180,12 @@ public final class MailQueue: Sendable {
     /// The job with this id.
     public func status(_ id: JobID) async throws -> Job {
         try await run(.status(id))
+    }
+
+    /// The job with this id and its delivery attempts: the last ``AttemptHistory/limit``, oldest
+    /// first, each recorded with the report (or lease expiry) that ended it and deleted with the job.
+    public func inspect(_ id: JobID) async throws -> InspectedJob {
+        try await run(.inspect(id))
     }
 
     /// The job's payload, as it was queued.

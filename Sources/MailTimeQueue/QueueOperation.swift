@@ -41,19 +41,28 @@ extension QueueOperation where Result == [LeasedJob] {
 }
 
 extension QueueOperation where Result == Job {
-    /// Records a delivery (see ``MailQueue/complete(_:token:results:)``).
-    public static func complete(_ id: JobID, token: UInt64, results: [RecipientResult] = []) -> Self {
-        Self { store, transaction, now in try store.complete(id, token: token, results: results, now: now, transaction) }
+    /// Records a delivery (see ``MailQueue/complete(_:token:results:provider:duration:)``).
+    public static func complete(
+        _ id: JobID,
+        token: UInt64,
+        results: [RecipientResult] = [],
+        provider: String? = nil,
+        duration: Duration? = nil
+    ) -> Self {
+        Self { store, transaction, now in
+            try store.complete(id, token: token, results: results, provider: provider, duration: duration, now: now, transaction)
+        }
     }
 
-    /// Records a temporary failure (see ``MailQueue/retryLater(_:token:error:results:delay:providerIndex:)``).
+    /// Records a temporary failure (see ``MailQueue/retryLater(_:token:error:results:delay:providerIndex:duration:)``).
     public static func retryLater(
         _ id: JobID,
         token: UInt64,
         error: DeliveryFailure,
         results: [RecipientResult] = [],
         delay: Duration? = nil,
-        providerIndex: Int? = nil
+        providerIndex: Int? = nil,
+        duration: Duration? = nil
     ) -> Self {
         Self { store, transaction, now in
             try store.retryLater(
@@ -63,25 +72,43 @@ extension QueueOperation where Result == Job {
                 results: results,
                 delay: delay,
                 providerIndex: providerIndex,
+                duration: duration,
                 now: now,
                 transaction
             )
         }
     }
 
-    /// Records a permanent failure (see ``MailQueue/fail(_:token:error:results:)``).
     /// Gives a lease back unused (see ``MailQueue/release(_:token:)``).
     public static func release(_ id: JobID, token: UInt64) -> Self {
         Self { store, transaction, now in try store.release(id, token: token, now: now, transaction) }
     }
 
-    public static func fail(_ id: JobID, token: UInt64, error: DeliveryFailure, results: [RecipientResult] = []) -> Self {
-        Self { store, transaction, now in try store.fail(id, token: token, error: error, results: results, now: now, transaction) }
+    /// Records a permanent failure (see ``MailQueue/fail(_:token:error:results:duration:)``).
+    public static func fail(
+        _ id: JobID,
+        token: UInt64,
+        error: DeliveryFailure,
+        results: [RecipientResult] = [],
+        duration: Duration? = nil
+    ) -> Self {
+        Self { store, transaction, now in
+            try store.fail(id, token: token, error: error, results: results, duration: duration, now: now, transaction)
+        }
     }
 
     /// The job with this id.
     public static func status(_ id: JobID) -> Self {
         Self(readOnly: true) { store, transaction, _ in try store.status(id, transaction) }
+    }
+}
+
+extension QueueOperation where Result == InspectedJob {
+    /// The job with this id and its attempt history (see ``MailQueue/inspect(_:)``).
+    public static func inspect(_ id: JobID) -> Self {
+        Self(readOnly: true) { store, transaction, _ in
+            InspectedJob(job: try store.status(id, transaction), history: try store.attemptHistory(of: id, transaction))
+        }
     }
 }
 

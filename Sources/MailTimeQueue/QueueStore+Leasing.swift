@@ -91,11 +91,14 @@ extension QueueStore {
         return folded
     }
 
-    /// Records a delivery: the job is sent.
+    /// Records a delivery: the job is sent. `provider` and `duration` go to the attempt's history
+    /// entry, as do the attempts of ``retryLater`` and ``fail``.
     func complete(
         _ id: JobID,
         token: UInt64,
         results: [RecipientResult],
+        provider: String? = nil,
+        duration: Duration? = nil,
         now: Timestamp,
         _ transaction: LMDBTransaction
     ) throws -> Job {
@@ -106,6 +109,8 @@ extension QueueStore {
         sent.finishedAt = now
         sent.updatedAt = now
         try update(job, to: sent, transaction)
+        try recordAttempt(
+            of: sent, outcome: .sent, error: nil, results: results, provider: provider, duration: duration, now: now, transaction)
         record(.sent, sent)
         return sent
     }
@@ -119,6 +124,7 @@ extension QueueStore {
         results: [RecipientResult],
         delay: Duration?,
         providerIndex: Int?,
+        duration: Duration? = nil,
         now: Timestamp,
         _ transaction: LMDBTransaction
     ) throws -> Job {
@@ -145,6 +151,9 @@ extension QueueStore {
             next.state = next.notBefore > now ? .scheduled : .ready
         }
         try update(job, to: next, transaction)
+        try recordAttempt(
+            of: next, outcome: DeliveryAttempt.Outcome(reportLeaving: next.state), error: error, results: results,
+            provider: error.provider, duration: duration, now: now, transaction)
         switch next.state {
         case .cancelled: record(.cancelled, next)
         case .failed: record(.failed, next)
@@ -182,6 +191,7 @@ extension QueueStore {
         token: UInt64,
         error: DeliveryFailure,
         results: [RecipientResult],
+        duration: Duration? = nil,
         now: Timestamp,
         _ transaction: LMDBTransaction
     ) throws -> Job {
@@ -193,6 +203,8 @@ extension QueueStore {
         failed.finishedAt = now
         failed.updatedAt = now
         try update(job, to: failed, transaction)
+        try recordAttempt(
+            of: failed, outcome: .failed, error: error, results: results, provider: error.provider, duration: duration, now: now, transaction)
         record(.failed, failed)
         return failed
     }
@@ -216,8 +228,9 @@ extension QueueStore {
         return LeaseRenewal(deadline: renewed.lease!.deadline.millisecondsSince1970, cancelRequested: job.cancelRequested)
     }
 
-    /// Makes due scheduled jobs ready and ends expired leases; runs at the start of every write round,
-    /// so a lease always sees the jobs that are due. Each pass moves a bounded number.
+    /// Makes due scheduled jobs ready and ends expired leases (each recorded as an `expired`
+    /// attempt); runs at the start of every write round, so a lease always sees the jobs that are
+    /// due. Each pass moves a bounded number.
     func housekeep(now: Timestamp, _ transaction: LMDBTransaction) throws {
         for id in try dueEntries(in: scheduled, now: now, transaction) {
             let job = try existingJob(id, transaction)
@@ -230,6 +243,7 @@ extension QueueStore {
             var next = job
             next.updatedAt = now
             let event: QueueEvent.Kind?
+            let expiry = DeliveryFailure.leaseExpired(owner: job.lease?.owner ?? "unknown", at: now)
             if job.cancelRequested {
                 next.state = .cancelled
                 next.finishedAt = now
@@ -237,7 +251,7 @@ extension QueueStore {
             } else if !retryPolicy(for: job).allowsAnotherAttempt(after: job.attempts, start: job.retryWindowStart, now: now) {
                 next.state = .failed
                 next.finishedAt = now
-                next.lastError = .leaseExpired(owner: job.lease?.owner ?? "unknown", at: now)
+                next.lastError = expiry
                 event = .failed
             } else {
                 next.state = .ready
@@ -245,6 +259,8 @@ extension QueueStore {
                 event = nil
             }
             try update(job, to: next, transaction)
+            try recordAttempt(
+                of: next, outcome: .expired, error: expiry, results: [], provider: nil, duration: nil, now: now, transaction)
             if let event { record(event, next) }
         }
     }

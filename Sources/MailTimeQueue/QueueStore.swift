@@ -15,6 +15,7 @@ import MailTimeModel
 ///   `finished`: finished-at · id; `states`: state · id (for listing by state).
 /// - `idempotency`: key → id · created-at; `meta`: the per-state counts and the last fencing token.
 /// - `bodies`: finished-at · id of the sent jobs whose payload is still kept (until the body retention).
+/// - `attempts`: id · sequence number → one delivery attempt (see `QueueStore+Attempts.swift`).
 @usableFromInline
 final class QueueStore {
     let environment: MailTimeLMDB.LMDBEnvironment
@@ -33,6 +34,8 @@ final class QueueStore {
     let folds: LMDBDatabase
     /// Finished-at, then id: the sent jobs whose payload is kept until the body retention.
     let bodies: LMDBDatabase
+    /// Id, then sequence number: each job's last delivery attempts.
+    let attempts: LMDBDatabase
 
     /// Per-state job counts and the last fencing token: kept in memory, written once per transaction.
     struct Counters: Equatable {
@@ -70,6 +73,7 @@ final class QueueStore {
         meta = try environment.openDatabase(named: "meta")
         folds = try environment.openDatabase(named: "folds")
         bodies = try environment.openDatabase(named: "bodies")
+        attempts = try environment.openDatabase(named: "attempts")
         counters = try environment.read { transaction in try Self.loadCounters(meta: meta, transaction) }
         persistedCounters = counters
     }
@@ -78,7 +82,7 @@ final class QueueStore {
     /// ``LMDBEnvironment/reopen()``), and reloads the counters of the last durable commit.
     func reopen() throws {
         try environment.reopen()
-        for database in [jobs, payloads, ready, scheduled, leases, finished, states, idempotency, meta, folds, bodies] {
+        for database in [jobs, payloads, ready, scheduled, leases, finished, states, idempotency, meta, folds, bodies, attempts] {
             // LMDB numbers the handles in the order they are opened, so they come back the same.
             guard try environment.openDatabase(named: database.name) == database else {
                 throw QueueError(.storage, "database \(database.name) came back with another handle after reopening the store")
@@ -164,6 +168,7 @@ final class QueueStore {
             try transaction.delete(jobs, new.id.bytes)
             try deletePayload(of: new.id, transaction)
             try removeIdempotencyKey(of: new, transaction)
+            try deleteAttempts(of: new.id, transaction)
         } else {
             try transaction.put(jobs, new.id.bytes, JobRecord.encode(new))
             try addIndexes(of: new, transaction)
@@ -180,6 +185,7 @@ final class QueueStore {
         try transaction.delete(jobs, job.id.bytes)
         try deletePayload(of: job.id, transaction)
         try removeIdempotencyKey(of: job, transaction)
+        try deleteAttempts(of: job.id, transaction)
         counters.perState[Int(job.state.rawValue)] -= 1
     }
 

@@ -69,17 +69,17 @@ final class BrokerJobSource: JobSource {
         return jobs
     }
 
-    /// Reports `outcome`; while the broker cannot be reached, tries again every
+    /// Reports `report`; while the broker cannot be reached, tries again every
     /// ``reportRetryInterval`` until the lease's deadline. Throws ``UnrecordedOutcome`` when the
     /// broker refuses the report or the deadline passes.
-    func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async throws {
+    func report(_ report: AttemptReport, for job: DeliveryJob) async throws {
         let key = LeaseKey(job)
         defer { deadlines.withLock { $0[key] = nil } }
         var cutOff = false
         while true {
             let error: MailTimeClientError
             do {
-                try await send(outcome, for: job)
+                try await send(report, for: job)
                 if cutOff {
                     logger.info("reported an outcome kept while the broker was unreachable", metadata: ["mail.id": "\(job.id)"])
                 }
@@ -132,22 +132,26 @@ final class BrokerJobSource: JobSource {
     }
 
     /// Sends the report's command once.
-    private func send(_ outcome: DeliveryOutcome, for job: DeliveryJob) async throws(MailTimeClientError) {
+    private func send(_ report: AttemptReport, for job: DeliveryJob) async throws(MailTimeClientError) {
         let client = try await clients.client()
-        switch outcome {
+        let duration = report.duration.map(Self.milliseconds)
+        switch report.outcome {
         case .sent(let recipients):
-            try await client.complete(id: job.id, token: job.token, results: recipients)
-        case .retry(let failure, let recipients, let delay, let provider):
+            try await client.complete(id: job.id, token: job.token, results: recipients, provider: report.provider, durationMilliseconds: duration)
+        case .retry(var failure, let recipients, let delay, let provider):
+            if failure.provider == nil { failure.provider = report.provider }
             _ = try await client.retry(
                 id: job.id,
                 token: job.token,
                 error: failure,
                 results: recipients,
                 delayMilliseconds: delay.map(Self.milliseconds),
-                provider: provider
+                provider: provider,
+                durationMilliseconds: duration
             )
-        case .fail(let failure, let recipients):
-            try await client.fail(id: job.id, token: job.token, error: failure, results: recipients)
+        case .fail(var failure, let recipients):
+            if failure.provider == nil { failure.provider = report.provider }
+            try await client.fail(id: job.id, token: job.token, error: failure, results: recipients, durationMilliseconds: duration)
         }
     }
 

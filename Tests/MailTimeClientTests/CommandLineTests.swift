@@ -197,7 +197,18 @@ struct CommandLineTests {
             #expect(fields["provider"] == "-")
             #expect(fields["recipients"] == "ann@example.com  accepted  250 OK")
             let lines = status.stdout.split(separator: "\n")
-            #expect(lines.last == Substring(String(repeating: " ", count: columns.first ?? 0) + "bob@example.com  rejected  550 no such user"))
+            let recipients = try #require(lines.firstIndex { $0.hasPrefix("recipients:") })
+            let indent = String(repeating: " ", count: columns.first ?? 0)
+            #expect(lines[recipients + 1] == Substring(indent + "bob@example.com  rejected  550 no such user"))
+            // The attempt history comes last: the attempt, its error, its recipients.
+            #expect(fields["history"]?.hasPrefix("#1  ") == true)
+            #expect(fields["history"]?.hasSuffix("  failed  smtp-main  -") == true, "\(status.stdout)")
+            #expect(
+                lines.suffix(3)
+                    == [
+                        indent + "  SMTP_PERMANENT 550 no such user", indent + "  ann@example.com  accepted  250 OK",
+                        indent + "  bob@example.com  rejected  550 no such user",
+                    ].map { Substring($0) })
 
             let statusJSON = try await Self.mailtime(["status", failed, "--json"] + flags)
             let job = try #require(try JSONSerialization.jsonObject(with: Data(statusJSON.stdout.utf8)) as? [String: Any])

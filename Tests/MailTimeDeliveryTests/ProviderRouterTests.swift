@@ -49,6 +49,8 @@ import Testing
         #expect(health[0].isUp == false)
         #expect(health[0].consecutiveFailures == 2)
         #expect(health[1].sent == 5)
+        let named = await router.deliverNamingProvider(try request())
+        #expect(named.provider == "working", "the provider that took the email is named, not the one skipped")
         await router.shutdown()
     }
 

@@ -31,7 +31,7 @@ import Testing
             return [DeliveryJob(id: "job-1", token: 1, attempt: 1, pinnedProvider: nil, payload: Array(email.utf8), settledRecipients: [])]
         }
 
-        func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async throws {
+        func report(_ report: AttemptReport, for job: DeliveryJob) async throws {
             state.withLock { $0.reports.append(job.id) }
         }
 

@@ -18,7 +18,7 @@ import Testing
             loops.withLock { $0.append(current) }
             throw CancellationError()
         }
-        func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async throws {}
+        func report(_ report: AttemptReport, for job: DeliveryJob) async throws {}
         func renew(_ job: DeliveryJob) async throws -> Bool { false }
         func waitForWork() async {}
     }

@@ -12,7 +12,7 @@ import Testing
 @Suite struct SubmittedMessageDeliveryTests {
     /// Hands out `jobs` once, records the reports, then ends the worker's loop.
     final class OnceSource: JobSource {
-        private let state: Mutex<(jobs: [DeliveryJob]?, reports: [(String, DeliveryOutcome)])>
+        private let state: Mutex<(jobs: [DeliveryJob]?, reports: [(String, AttemptReport)])>
         /// What ``renew(_:)`` says: whether a cancel arrived.
         private let cancelled: Bool
 
@@ -21,7 +21,9 @@ import Testing
             self.cancelled = cancelled
         }
 
-        var reports: [(String, DeliveryOutcome)] { state.withLock { $0.reports } }
+        var reports: [(String, DeliveryOutcome)] { state.withLock { $0.reports.map { ($0.0, $0.1.outcome) } } }
+        /// The reports with the facts of the attempt history.
+        var attempts: [AttemptReport] { state.withLock { $0.reports.map(\.1) } }
 
         func lease(maximum: Int) async throws -> [DeliveryJob] {
             let jobs = state.withLock { state in
@@ -31,8 +33,8 @@ import Testing
             guard let jobs else { throw CancellationError() }
             return jobs
         }
-        func report(_ outcome: DeliveryOutcome, for job: DeliveryJob) async throws {
-            state.withLock { $0.reports.append((job.id, outcome)) }
+        func report(_ report: AttemptReport, for job: DeliveryJob) async throws {
+            state.withLock { $0.reports.append((job.id, report)) }
         }
         func renew(_ job: DeliveryJob) async throws -> Bool { cancelled }
         func waitForWork() async {}
@@ -86,6 +88,8 @@ import Testing
             return
         }
         #expect(results.map(\.address) == ["ann@example.org", "jörg@example.com"])
+        #expect(source.attempts.first?.provider == "recording", "the deliverer named no provider of its own: its name")
+        #expect(source.attempts.first?.duration != nil, "the worker times the delivery")
     }
 
     @Test func anUnreadableStoredMessageFailsForGood() async throws {
@@ -101,6 +105,7 @@ import Testing
         }
         #expect(failure.code == .composeFailed)
         #expect(failure.text.hasPrefix("the stored message cannot be read: "))
+        #expect(source.attempts.first?.provider == nil && source.attempts.first?.duration == nil, "nothing was sent")
     }
 
     @Test func aMessageCancelledWhileItWaitedIsNotSent() async throws {

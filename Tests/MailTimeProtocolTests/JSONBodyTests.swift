@@ -54,7 +54,7 @@ import Testing
     /// The example of protocol.md reads back to the same text.
     @Test func statusExampleOfTheSpecification() throws {
         let text =
-            #"{"id":"0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59","state":"scheduled","priority":128,"attempts":1,"created_at":1764400000000,"updated_at":1764400060000,"not_before":1764400120000,"provider":0,"cancel_requested":false,"last_error":{"code":"SMTP_TEMPORARY","text":"451 4.3.0 try later","provider":"smtp-1","at":1764400060000},"recipients":[{"address":"ann@example.com","accepted":false,"code":451,"reply":"4.3.0 try later"}]}"#
+            #"{"id":"0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59","state":"scheduled","priority":128,"attempts":1,"created_at":1764400000000,"updated_at":1764400060000,"not_before":1764400120000,"provider":0,"cancel_requested":false,"last_error":{"code":"SMTP_TEMPORARY","text":"451 4.3.0 try later","provider":"smtp-1","at":1764400060000},"recipients":[{"address":"ann@example.com","accepted":false,"code":451,"reply":"4.3.0 try later"}],"history":[{"attempt":1,"outcome":"deferred","at":1764400060000,"duration_ms":212,"provider":"smtp-1","error":{"code":"SMTP_TEMPORARY","text":"451 4.3.0 try later"},"recipients":[{"address":"ann@example.com","accepted":false,"code":451,"reply":"4.3.0 try later"}]}],"history_dropped":0}"#
         let status = try JobStatus(jsonText: text)
         #expect(status.state == .scheduled)
         #expect(status.lastError?.code == .smtpTemporary)
@@ -98,6 +98,10 @@ import Testing
             .retry(Self.failure, results: Self.results, delayMilliseconds: 0, provider: 2),
             .retry(Self.failure, results: [], delayMilliseconds: nil, provider: nil),
             .fail(DeliveryFailure(code: .smtpPermanent, text: "550 no"), results: Self.results),
+            .complete(results: Self.results, provider: "relay-b", durationMilliseconds: 81),
+            .complete(results: [], provider: nil, durationMilliseconds: 0),
+            .retry(Self.failure, results: [], delayMilliseconds: nil, provider: 1, durationMilliseconds: 120),
+            .fail(DeliveryFailure(code: .smtpPermanent, text: "550 no"), results: [], durationMilliseconds: 7),
         ]
         for report in reports {
             let (command, json) = report.wire
@@ -108,7 +112,7 @@ import Testing
 
     @Test func codesTheBrokerDoesNotKnowAreKept() throws {
         let report = try WorkerReport(failJSON: #"{"error":{"code":"BOUNCED","text":"no"}}"#)
-        guard case .fail(let error, _) = report else {
+        guard case .fail(let error, _, _) = report else {
             Issue.record("FAIL read as \(report)")
             return
         }
@@ -128,6 +132,10 @@ import Testing
         ("COMPLETE", #"{"address":"a@b.c"}"#, .invalidField),
         ("COMPLETE", #"[{"address":"a@b.c"}]"#, .invalidField),
         ("COMPLETE", #"[{"address":"a@b.c","accepted":"yes"}]"#, .invalidField),
+        ("COMPLETE", #"{"results":[],"provider":0}"#, .invalidField),
+        ("COMPLETE", #"{"duration_ms":-1}"#, .invalidField),
+        ("RETRY", #"{"error":{"code":"X","text":"x"},"duration_ms":1.5}"#, .invalidField),
+        ("FAIL", #"{"error":{"code":"X","text":"x"},"duration_ms":"5"}"#, .invalidField),
     ])
     func malformedReportsAreRefused(command: String, json: String, code: ProtocolError.Code) {
         #expect(throws: ProtocolError.self) { try Self.read(command, json) }
@@ -135,6 +143,74 @@ import Testing
             _ = try Self.read(command, json)
         } catch {
             #expect(error.code == code, "\(error)")
+        }
+    }
+
+    /// Reports written before the provider and the duration existed read as before.
+    @Test func reportsWithoutTheAttemptFactsStayValid() throws {
+        let complete = try WorkerReport(completeJSON: #"[{"address":"ann@example.com","accepted":true,"code":250,"reply":"ok"}]"#)
+        #expect(complete == .complete(results: [RecipientResult(address: "ann@example.com", accepted: true, code: 250, reply: "ok")]))
+        #expect(complete.durationMilliseconds == nil)
+        let retry = try WorkerReport(retryJSON: #"{"error":{"code":"SMTP_TEMPORARY","text":"451"},"delay_ms":0}"#)
+        #expect(retry == .retry(DeliveryFailure(code: .smtpTemporary, text: "451"), results: [], delayMilliseconds: 0, provider: nil))
+        let object = try WorkerReport(completeJSON: #"{"provider":"relay-b","duration_ms":12}"#)
+        #expect(object == .complete(results: [], provider: "relay-b", durationMilliseconds: 12))
+    }
+
+    static let history = AttemptHistory(
+        attempts: [
+            DeliveryAttempt(
+                number: 1, outcome: .deferred, endedAt: 1_764_400_060_000, durationMilliseconds: 120, provider: "smtp-1",
+                error: DeliveryFailure(code: .smtpTemporary, text: "451 4.3.0 try later"),
+                recipients: [RecipientResult(address: "ann@example.com", accepted: false, code: 451, reply: "4.3.0 try later")]
+            ),
+            DeliveryAttempt(
+                number: 2, outcome: .expired, endedAt: 1_764_400_400_000, error: DeliveryFailure(code: .leaseExpired, text: "lease expired")),
+            DeliveryAttempt(
+                number: 3, outcome: .sent, endedAt: 1_764_400_500_000, durationMilliseconds: 80, provider: "smtp-2",
+                recipients: [RecipientResult(address: "ann@example.com", accepted: true, code: 250, reply: "2.0.0 OK")]
+            ),
+        ],
+        dropped: 4
+    )
+
+    @Test func historyRoundTrips() throws {
+        var status = Self.leased
+        status.history = Self.history
+        let decoded = try Self.roundTrip(status)
+        #expect(decoded == status)
+        #expect(status.json.hasSuffix(#","history_dropped":4}"#))
+        #expect(!Self.leased.json.contains("history"), "a status without history (LIST, events) has no such field")
+        for outcome in DeliveryAttempt.Outcome.allCases {
+            #expect(DeliveryAttempt.Outcome(name: outcome.name) == outcome)
+        }
+    }
+
+    /// The `history` example of protocol.md reads back to the same text.
+    @Test func historyExampleOfTheSpecification() throws {
+        let text =
+            #"{"id":"0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a59","state":"sent","priority":128,"attempts":2,"created_at":1764400000000,"updated_at":1764400125000,"finished_at":1764400125000,"cancel_requested":false,"last_error":{"code":"SMTP_TEMPORARY","text":"451 4.3.0 try later","provider":"smtp-1","at":1764400060000},"recipients":[{"address":"ann@example.com","accepted":true,"code":250,"reply":"2.0.0 OK"}],"history":[{"attempt":1,"outcome":"deferred","at":1764400060000,"duration_ms":212,"provider":"smtp-1","error":{"code":"SMTP_TEMPORARY","text":"451 4.3.0 try later"},"recipients":[{"address":"ann@example.com","accepted":false,"code":451,"reply":"4.3.0 try later"}]},{"attempt":2,"outcome":"sent","at":1764400125000,"duration_ms":180,"provider":"smtp-2","recipients":[{"address":"ann@example.com","accepted":true,"code":250,"reply":"2.0.0 OK"}]}],"history_dropped":0}"#
+        let status = try JobStatus(jsonText: text)
+        #expect(status.history?.attempts.map(\.provider) == ["smtp-1", "smtp-2"])
+        #expect(status.history?.attempts.map(\.outcome) == [.deferred, .sent])
+        #expect(status.history?.attempts.first?.recipients.first?.code == 451)
+        #expect(status.json == text)
+    }
+
+    @Test func malformedHistoryIsRefusedNamingTheField() {
+        let base = #"{"id":"x","state":"sent","created_at":1,"updated_at":2,"history":"#
+        for (history, prefix) in [
+            (#"[{"attempt":1,"outcome":"lost","at":3}]"#, "history[0]: outcome"),
+            (#"[{"attempt":1,"outcome":"sent"}]"#, "history[0]: at"),
+            (#"{}"#, "history must be an array"),
+        ] {
+            do {
+                _ = try JobStatus(jsonText: base + history + "}")
+                Issue.record("\(history) was read")
+            } catch {
+                #expect(error.code == .invalidField)
+                #expect(error.message.hasPrefix(prefix), "\(error.message)")
+            }
         }
     }
 
