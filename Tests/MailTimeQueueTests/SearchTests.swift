@@ -70,8 +70,12 @@ import Testing
             }
             let ids = try await queue.enqueue(jobs).map(\.id)
             let tokens = try await leaseAll(queue)
-            for (index, id) in ids.enumerated() where index % 2 == 0 {
-                try await queue.fail(id, token: tokens[id]!, error: failure(.smtpPermanent, index % 4 == 0 ? "relay-a" : "relay-b"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, id) in ids.enumerated() where index % 2 == 0 {
+                    let error = failure(.smtpPermanent, index % 4 == 0 ? "relay-a" : "relay-b")
+                    group.addTask { try await queue.fail(id, token: tokens[id]!, error: error) }
+                }
+                try await group.waitForAll()
             }
             let filter = JobFilter(state: .failed, domain: "d1.example", tag: "five", provider: "relay-a")
             let expected = ids.enumerated().filter { index, _ in index % 3 == 1 && index % 5 == 0 && index % 4 == 0 }.map(\.element)
@@ -189,8 +193,12 @@ import Testing
 
             let tokens = try await leaseAll(queue)
             #expect(tokens.count == 1000)
-            for (index, id) in tokens.keys.sorted().enumerated() {
-                try await queue.fail(id, token: tokens[id]!, error: failure(index % 2 == 0 ? .smtpPermanent : .composeFailed, "relay"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, id) in tokens.keys.sorted().enumerated() {
+                    let error = failure(index % 2 == 0 ? .smtpPermanent : .composeFailed, "relay")
+                    group.addTask { try await queue.fail(id, token: tokens[id]!, error: error) }
+                }
+                try await group.waitForAll()
             }
             // A leased job is cancelled when its sender reports back; asked once, it is counted once.
             #expect(try await queue.apply(.cancel, matching: JobFilter(state: .leased)) == 0)
