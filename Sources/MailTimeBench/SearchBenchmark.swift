@@ -72,7 +72,10 @@ struct SearchBenchmark: AsyncParsableCommand {
         let cases: [(String, @Sendable (Int) -> JobFilter)] = [
             ("state=ready", { _ in JobFilter(state: .ready) }),
             ("state=failed", { _ in JobFilter(state: .failed) }),
-            ("recipient=<one of 50,000>", { run in JobFilter(recipient: "user\(run * 97 % Self.users)@domain\(run * 97 % Self.users % Self.domains).example") }),
+            (
+                "recipient=<one of 50,000>",
+                { run in JobFilter(recipient: "user\(run * 97 % Self.users)@domain\(run * 97 % Self.users % Self.domains).example") }
+            ),
             ("domain=<one of 500>", { run in JobFilter(domain: "domain\(run % Self.domains).example") }),
             ("sender=<one of 20>", { run in JobFilter(sender: "app\(run % Self.senders)@shop.example") }),
             ("tag=<one of 100>", { run in JobFilter(tag: "tag\(run % Self.tags)") }),
@@ -83,7 +86,9 @@ struct SearchBenchmark: AsyncParsableCommand {
             ("state=failed domain=<one of 500>", { run in JobFilter(state: .failed, domain: "domain\(run % Self.domains).example") }),
             (
                 "state=scheduled tag provider error-code",
-                { run in JobFilter(state: .scheduled, tag: "tag\(run % Self.tags)", provider: "relay-\(run % Self.providers)", errorCode: "SMTP_TEMPORARY") }
+                { run in
+                    JobFilter(state: .scheduled, tag: "tag\(run % Self.tags)", provider: "relay-\(run % Self.providers)", errorCode: "SMTP_TEMPORARY")
+                }
             ),
         ]
         for (name, filter) in cases {
@@ -167,7 +172,9 @@ struct SearchBenchmark: AsyncParsableCommand {
     private func report(_ name: String, page: Int, p50: UInt64, p99: UInt64) {
         let within = p99 <= UInt64(Self.target.microseconds)
         if json {
-            print(#"{"filter":"\#(name)","page":\#(page),"p50_us":\#(p50),"p99_us":\#(p99),"target_us":\#(Self.target.microseconds),"within_target":\#(within)}"#)
+            print(
+                #"{"filter":"\#(name)","page":\#(page),"p50_us":\#(p50),"p99_us":\#(p99),"target_us":\#(Self.target.microseconds),"within_target":\#(within)}"#
+            )
         } else {
             let padded = name + String(repeating: " ", count: max(0, 44 - name.count))
             let numbers = [String(page), String(p50), String(p99)].map { String(repeating: " ", count: max(0, 9 - $0.count)) + $0 }

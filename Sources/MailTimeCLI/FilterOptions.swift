@@ -14,7 +14,8 @@ struct FilterOptions: ParsableArguments {
     @Option(help: "Emails created before this time (Unix milliseconds).") var createdTo: Int64?
     @Option(
         name: .customLong("where"),
-        help: "A condition key=value as protocol.md writes it (state, recipient, domain, sender, tag, provider, error-code, created-from, created-to); repeatable."
+        help:
+            "A condition key=value as protocol.md writes it (state, recipient, domain, sender, tag, provider, error-code, created-from, created-to); repeatable."
     )
     var conditions: [String] = []
 

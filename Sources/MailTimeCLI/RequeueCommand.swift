@@ -5,7 +5,8 @@ import MailTimeClient
 struct RequeueCommand: ClientCommand {
     static let configuration = CommandConfiguration(
         commandName: "requeue",
-        abstract: "Put a failed or cancelled email, every failed one, or every failed or cancelled one matching conditions, back in the queue; prints how many."
+        abstract:
+            "Put a failed or cancelled email, every failed one, or every failed or cancelled one matching conditions, back in the queue; prints how many."
     )
 
     @OptionGroup var connection: ConnectionOptions

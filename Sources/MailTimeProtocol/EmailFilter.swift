@@ -115,7 +115,8 @@ public struct EmailFilter: Hashable, Sendable {
             try once(createdTo)
             createdTo = try milliseconds()
         default:
-            throw ProtocolError(.badArguments, "\(command): unknown condition \(key.prefix(32)); the conditions are \(Self.keys.joined(separator: ", "))")
+            throw ProtocolError(
+                .badArguments, "\(command): unknown condition \(key.prefix(32)); the conditions are \(Self.keys.joined(separator: ", "))")
         }
     }
 }

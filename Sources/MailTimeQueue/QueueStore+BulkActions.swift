@@ -17,7 +17,8 @@ extension QueueStore {
         _ transaction: LMDBTransaction
     ) throws -> (changed: Int, last: JobID?) {
         guard let state = filter.state, action.states.contains(state) else {
-            throw QueueError(.invalidArgument, "\(action.rawValue) applies to jobs that are \(action.states.map(\.description).joined(separator: ", "))")
+            throw QueueError(
+                .invalidArgument, "\(action.rawValue) applies to jobs that are \(action.states.map(\.description).joined(separator: ", "))")
         }
         let batch = try search(filter, after: after, limit: Self.bulkBatch, transaction)
         var changed = 0

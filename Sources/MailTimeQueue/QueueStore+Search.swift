@@ -167,25 +167,25 @@ extension QueueStore {
     /// last one, or `nil` (and marks the store as indexed) when there are no more.
     private func indexBatch(after: JobID?) throws -> JobID? {
         try environment.write { transaction in
-                let ids = try transaction.withCursor(jobs) { cursor in
-                    var ids: [JobID] = []
-                    var entry = try after.flatMap { Self.successor(of: $0.bytes) }.map { try cursor.seek(atLeast: $0) } ?? cursor.first()
-                    while let (key, _) = entry, ids.count < Self.indexBuildBatch {
-                        if let id = JobID(bytes: key) { ids.append(id) }
-                        entry = try cursor.next()
-                    }
-                    return ids
+            let ids = try transaction.withCursor(jobs) { cursor in
+                var ids: [JobID] = []
+                var entry = try after.flatMap { Self.successor(of: $0.bytes) }.map { try cursor.seek(atLeast: $0) } ?? cursor.first()
+                while let (key, _) = entry, ids.count < Self.indexBuildBatch {
+                    if let id = JobID(bytes: key) { ids.append(id) }
+                    entry = try cursor.next()
                 }
-                for id in ids {
-                    let job = try existingJob(id, transaction)
-                    var attributes = JobAttributes()
-                    if let reader = configuration.attributeReader, let payload = try getPayload(of: id, transaction) {
-                        attributes = reader(payload) ?? JobAttributes()
-                    }
-                    try addSearchEntries(of: job, attributes: attributes, transaction)
-                }
-                if ids.count < Self.indexBuildBatch { try transaction.put(meta, Self.searchIndexKey, [1]) }
-                return ids.count < Self.indexBuildBatch ? nil : ids.last
+                return ids
             }
+            for id in ids {
+                let job = try existingJob(id, transaction)
+                var attributes = JobAttributes()
+                if let reader = configuration.attributeReader, let payload = try getPayload(of: id, transaction) {
+                    attributes = reader(payload) ?? JobAttributes()
+                }
+                try addSearchEntries(of: job, attributes: attributes, transaction)
+            }
+            if ids.count < Self.indexBuildBatch { try transaction.put(meta, Self.searchIndexKey, [1]) }
+            return ids.count < Self.indexBuildBatch ? nil : ids.last
+        }
     }
 }

@@ -12,7 +12,8 @@ import Testing
             try BrokerCommand(line: "LIST recipient=Ann@Example.com error-code=SMTP_TEMPORARY limit=5 after=\(id)")
                 == .search(filter: EmailFilter(recipient: "Ann@Example.com", errorCode: "SMTP_TEMPORARY"), after: id, limit: 5)
         )
-        let every = "state=failed recipient=a@b.c domain=b.c sender=s@b.c tag=x=y provider=relay-1 error-code=E created-from=0 created-to=1764400000000"
+        let every =
+            "state=failed recipient=a@b.c domain=b.c sender=s@b.c tag=x=y provider=relay-1 error-code=E created-from=0 created-to=1764400000000"
         let filter = EmailFilter(
             state: .failed, recipient: "a@b.c", domain: "b.c", sender: "s@b.c", tag: "x=y", provider: "relay-1", errorCode: "E",
             createdFrom: 0, createdTo: 1_764_400_000_000
@@ -25,8 +26,10 @@ import Testing
     }
 
     @Test func bulkCommandsTakeWhereAndConditions() throws {
-        #expect(try BrokerCommand(line: "REQUEUE WHERE error-code=SMTP_PERMANENT") == .bulk(.requeue, filter: EmailFilter(errorCode: "SMTP_PERMANENT")))
-        #expect(try BrokerCommand(line: "cancel WHERE tag=promo state=scheduled") == .bulk(.cancel, filter: EmailFilter(state: .scheduled, tag: "promo")))
+        #expect(
+            try BrokerCommand(line: "REQUEUE WHERE error-code=SMTP_PERMANENT") == .bulk(.requeue, filter: EmailFilter(errorCode: "SMTP_PERMANENT")))
+        #expect(
+            try BrokerCommand(line: "cancel WHERE tag=promo state=scheduled") == .bulk(.cancel, filter: EmailFilter(state: .scheduled, tag: "promo")))
         #expect(try BrokerCommand(line: "PURGE WHERE domain=example.com") == .bulk(.purge, filter: EmailFilter(domain: "example.com")))
         #expect(try BrokerCommand(line: "PURGE WHERE domain=example.com").name == "PURGE")
         // The single-email forms are unchanged.
@@ -42,7 +45,8 @@ import Testing
 
     @Test func onlyAdminsSearchAndActInBulk() throws {
         let commands: [BrokerCommand] = [
-            .search(filter: EmailFilter(), after: nil, limit: 1), .bulk(.cancel, filter: EmailFilter(tag: "x")), .bulk(.purge, filter: EmailFilter(tag: "x")),
+            .search(filter: EmailFilter(), after: nil, limit: 1), .bulk(.cancel, filter: EmailFilter(tag: "x")),
+            .bulk(.purge, filter: EmailFilter(tag: "x")),
             .pauseProvider(name: "a"), .resumeProvider(name: "a"),
         ]
         for command in commands {

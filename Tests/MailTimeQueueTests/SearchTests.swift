@@ -82,8 +82,9 @@ import Testing
             #expect(!expected.isEmpty)
             #expect(try await queue.search(filter, limit: 1000).map(\.id) == expected)
             let leased = ids.enumerated().filter { index, _ in index % 2 == 1 && index % 7 == 3 }.map(\.element)
-            #expect(try await queue.search(JobFilter(state: .leased, recipient: "user3@d0.example"), limit: 1000).map(\.id)
-                == leased.filter { ids.firstIndex(of: $0)! % 3 == 0 })
+            #expect(
+                try await queue.search(JobFilter(state: .leased, recipient: "user3@d0.example"), limit: 1000).map(\.id)
+                    == leased.filter { ids.firstIndex(of: $0)! % 3 == 0 })
         }
     }
 
@@ -124,9 +125,10 @@ import Testing
             clock.advance(by: .seconds(8 * 24 * 3600))
             #expect(try await queue.purge(olderThan: .seconds(7 * 24 * 3600)) == 1)
             // A stale entry would point to a deleted job and fail the search with NOT_FOUND.
-            for filter in [JobFilter(recipient: "x@example.org"), JobFilter(domain: "example.org"), JobFilter(sender: "app@shop.example"),
-                JobFilter(provider: "relay-2"), JobFilter(errorCode: "SMTP_PERMANENT"), JobFilter()]
-            {
+            for filter in [
+                JobFilter(recipient: "x@example.org"), JobFilter(domain: "example.org"), JobFilter(sender: "app@shop.example"),
+                JobFilter(provider: "relay-2"), JobFilter(errorCode: "SMTP_PERMANENT"), JobFilter(),
+            ] {
                 #expect(try await queue.search(filter).isEmpty)
             }
         }
