@@ -7,7 +7,8 @@ struct MailTimeBench: AsyncParsableCommand {
         commandName: "mailtime-bench",
         abstract: "Measures MailTime's parts against their peers.",
         subcommands: [
-            StoreBenchmark.self, TLSBenchmark.self, SendBenchmark.self, SMTPBenchmark.self, SubmissionBenchmark.self, EndToEndBenchmark.self,
+            StoreBenchmark.self, SearchBenchmark.self, TLSBenchmark.self, SendBenchmark.self, SMTPBenchmark.self, SubmissionBenchmark.self,
+            EndToEndBenchmark.self,
         ]
     )
 }

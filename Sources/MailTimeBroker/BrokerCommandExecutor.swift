@@ -70,6 +70,20 @@ struct BrokerCommandExecutor: Sendable {
                     reply(.error(ProtocolError(queueError: error)))
                 }
             }
+        case .search(let filter, let after, let limit):
+            let afterID = try after.map { (text) throws(ProtocolError) in try jobID(text) }
+            submit(.search(JobFilter(filter), after: afterID, limit: limit), reply) { jobs in
+                .okLines(jobs.map { ReplyLine("JOB " + JobStatus($0).json) })
+            }
+        case .bulk(let action, let filter):
+            runBulk(action, filter, reply: reply)
+        case .pauseProvider(let name), .resumeProvider(let name):
+            let pausing = if case .pauseProvider = command { true } else { false }
+            guard control.setProviderPaused(pausing, name: name) else {
+                throw ProtocolError(.notFound, "no provider is named \(name.prefix(64))")
+            }
+            if !pausing { control.workArrived() }
+            reply(.ok(pausing ? "PAUSED" : "RESUMED"))
         case .pause:
             control.setPaused(true)
             reply(.ok("PAUSED"))
@@ -94,6 +108,27 @@ struct BrokerCommandExecutor: Sendable {
         case .ping, .help, .auth, .events, .quit:
             // The session state machine answers these itself.
             reply(.error(ProtocolError(.badArguments, "\(command.name) is not executed here")))
+        }
+    }
+
+    /// Runs a bulk command in batches (see ``MailQueue/apply(_:matching:)``) and replies `OK <n>`.
+    private func runBulk(_ action: BrokerCommand.BulkAction, _ filter: EmailFilter, reply: @escaping @Sendable (BrokerReply) -> Void) {
+        let queue = queue
+        let control = control
+        let bulkAction: BulkAction =
+            switch action {
+            case .requeue: .requeue
+            case .cancel: .cancel
+            case .purge: .purge
+            }
+        Task {
+            do {
+                let count = try await queue.apply(bulkAction, matching: JobFilter(filter))
+                if bulkAction == .requeue && count > 0 { control.workArrived() }
+                reply(.ok("\(count)"))
+            } catch {
+                reply(.error(ProtocolError(queueError: error)))
+            }
         }
     }
 

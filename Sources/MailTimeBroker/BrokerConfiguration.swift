@@ -82,6 +82,7 @@ public struct BrokerConfiguration: Sendable {
         // the fields its intake adds and its envelope (up to 1,000 recipients and 50 tags, each line
         // under 270 bytes): leave room for that.
         configuration.maximumPayloadSize = maximumEmailSize + 512 * 1024
+        configuration.attributeReader = { JobAttributes(storedPayload: $0) }
         return configuration
     }
 }

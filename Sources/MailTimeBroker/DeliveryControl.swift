@@ -44,6 +44,11 @@ public final class DeliveryControl: Sendable {
     /// Each provider's health, for `STATS`; empty without providers.
     public var providerHealth: [ProviderHealth] { router?.health ?? [] }
 
+    /// Pauses or resumes the provider named `name`; returns whether the broker has such a provider.
+    func setProviderPaused(_ paused: Bool, name: String) -> Bool {
+        router?.setPaused(paused, provider: name) ?? false
+    }
+
     func attach(_ router: ProviderRouter) {
         providers.withLock { $0 = router }
     }

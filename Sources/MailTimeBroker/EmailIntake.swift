@@ -80,7 +80,8 @@ struct EmailIntake: Sendable {
             priority: email.priority,
             notBefore: notBefore,
             idempotencyKey: email.idempotencyKey,
-            foldKey: foldKey
+            foldKey: foldKey,
+            attributes: JobAttributes(email)
         )
     }
 }

@@ -67,10 +67,11 @@ public struct SubmissionIntake: Sendable {
         let edited = try message.withUnsafeReadableBytes { bytes throws(SubmissionRefusal) in
             try edit(bytes, context: context, now: now)
         }
-        let stored = SubmittedMessage(
+        let submitted = SubmittedMessage(
             reversePath: envelope.sender, recipients: envelope.recipients, smtpUTF8: smtpUTF8, eightBitMIME: eightBitMIME,
             tags: edited.options.tags, message: edited.message
-        ).storedBytes()
+        )
+        let stored = submitted.storedBytes()
         guard stored.count <= maximumStoredSize else {
             throw SubmissionRefusal(
                 code: 552, enhancedCode: "5.3.4",
@@ -81,7 +82,8 @@ public struct SubmissionIntake: Sendable {
             payload: stored,
             priority: edited.options.priority,
             notBefore: edited.options.sendAt,
-            idempotencyKey: edited.options.idempotencyKey
+            idempotencyKey: edited.options.idempotencyKey,
+            attributes: JobAttributes(submitted)
         )
     }
 

@@ -22,9 +22,9 @@ extension BrokerStats {
 }
 
 extension ProviderHealth {
-    /// `up, 12 sent, 1 failed`, or `down, 0 sent, 3 failed (3 in a row), last error: …`.
+    /// `up, 12 sent, 1 failed`, `up (paused), …`, or `down, 0 sent, 3 failed (3 in a row), last error: …`.
     fileprivate var text: String {
-        var text = "\(isUp ? "up" : "down"), \(sent) sent, \(failures) failed"
+        var text = "\(isUp ? "up" : "down")\(isPaused ? " (paused)" : ""), \(sent) sent, \(failures) failed"
         if consecutiveFailures > 0 { text += " (\(consecutiveFailures) in a row)" }
         if let lastError { text += ", last error: " + TextLayout.oneLine(lastError) }
         return text

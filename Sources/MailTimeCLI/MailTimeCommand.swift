@@ -36,6 +36,7 @@ struct MailTimeCommand: AsyncParsableCommand {
             StatsCommand.self,
             ListCommand.self,
             RequeueCommand.self,
+            PurgeCommand.self,
             PauseCommand.self,
             ResumeCommand.self,
             EventsCommand.self,

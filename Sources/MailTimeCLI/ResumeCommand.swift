@@ -1,14 +1,22 @@
 import ArgumentParser
 import MailTimeClient
 
-/// `mailtime resume`: lets the broker's own senders take emails again.
+/// `mailtime resume [--provider NAME]`: lets the broker's own senders take emails again, or one provider be used again.
 struct ResumeCommand: ClientCommand {
-    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Let the broker's own senders take emails again.")
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Let the broker's own senders take emails again, or, with --provider, let a paused provider be used again."
+    )
 
     @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Resume only this provider.") var provider: String?
 
     func run(with client: MailTimeClient) async throws(MailTimeClientError) {
-        try await client.resume()
+        if let provider {
+            try await client.resumeProvider(provider)
+        } else {
+            try await client.resume()
+        }
         printLine("RESUMED")
     }
 }

@@ -49,16 +49,7 @@ extension MailTimeClient {
     /// `LIST`: up to `limit` (1–1000) jobs in `state`, in id order, after the job `after` (admin).
     /// Page by passing the last id as `after`.
     public func list(state: JobState, after: String? = nil, limit: Int = 100) async throws(MailTimeClientError) -> [JobStatus] {
-        let reply = try await send(Request(["LIST", state.name, after ?? "-", String(limit)], shape: .counted))
-        var jobs: [JobStatus] = []
-        jobs.reserveCapacity(reply.dataLines.count)
-        for line in reply.dataLines.map(\.text) {
-            guard line.hasPrefix("JOB ") else {
-                throw MailTimeClientError(.unexpectedReply, "a LIST line is not a JOB line: \(line.prefix(80))")
-            }
-            jobs.append(try Self.decode(JobStatus.self, line.dropFirst(4), "a LIST line"))
-        }
-        return jobs
+        try Self.jobs(in: try await send(Request(["LIST", state.name, after ?? "-", String(limit)], shape: .counted)))
     }
 
     /// `REQUEUE <id>`: puts a failed or cancelled email back in the queue with fresh attempts (admin).

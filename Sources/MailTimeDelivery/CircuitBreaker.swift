@@ -1,6 +1,7 @@
 /// Whether a provider may be used: after `threshold` provider failures in a row it is down for a
 /// cool-down (doubling on each failed probe, up to a maximum), then one attempt probes it; a success
-/// brings it back (as Postfix does with a dead destination).
+/// brings it back (as Postfix does with a dead destination). An operator can also hold it open by
+/// hand (``setPaused(_:)``): no attempt goes through until it is resumed.
 struct CircuitBreaker: Sendable {
     enum State: Hashable, Sendable {
         case up
@@ -15,6 +16,8 @@ struct CircuitBreaker: Sendable {
     let maximumCoolDown: Duration
     private(set) var state = State.up
     private(set) var consecutiveFailures = 0
+    /// Held open by hand: no attempt is permitted, whatever the state.
+    private(set) var isPaused = false
     private var currentCoolDown: Duration
 
     init(threshold: Int, coolDown: Duration, maximumCoolDown: Duration) {
@@ -26,6 +29,7 @@ struct CircuitBreaker: Sendable {
 
     /// Whether a send may go now; when the cool-down is over, the first caller becomes the probe.
     mutating func permitsAttempt(at now: ContinuousClock.Instant) -> Bool {
+        guard !isPaused else { return false }
         switch state {
         case .up:
             return true
@@ -39,6 +43,11 @@ struct CircuitBreaker: Sendable {
 
     /// Whether the provider counts as healthy (for `STATS`).
     var isUp: Bool { state == .up }
+
+    /// Holds the circuit open by hand, or lets it work again; failures and cool-downs are kept.
+    mutating func setPaused(_ paused: Bool) {
+        isPaused = paused
+    }
 
     mutating func recordSuccess() {
         state = .up

@@ -59,6 +59,15 @@ public final class ProviderRouter: MailDeliverer {
     /// Each provider's health, in configuration order.
     public var health: [ProviderHealth] { providers.map(\.health) }
 
+    /// Pauses the provider named `name` (no email goes to it; under failover the next provider takes
+    /// its emails) or resumes it. Returns whether a provider has that name.
+    public func setPaused(_ paused: Bool, provider name: String) -> Bool {
+        guard let provider = providers.first(where: { $0.name == name }) else { return false }
+        provider.setPaused(paused)
+        logger.notice(paused ? "provider paused" : "provider resumed", metadata: ["provider": "\(name)"])
+        return true
+    }
+
     /// Connects to each provider (EHLO, TLS, AUTH) and takes the broken ones out until they recover.
     public func checkProviders() async {
         await withTaskGroup(of: Void.self) { group in
@@ -139,7 +148,7 @@ public final class ProviderRouter: MailDeliverer {
                 return (.retry(failure, recipients: [], delay: nil, provider: pinAfterTemporaryFailure(request, provider: index)), provider.name)
             }
         }
-        let failure = lastFailure ?? DeliveryFailure(code: .noProvider, text: "every provider is down; waiting for one to recover")
+        let failure = lastFailure ?? DeliveryFailure(code: .noProvider, text: "every provider is down or paused; waiting for one to be usable")
         return (.retry(failure, recipients: [], delay: nil, provider: nil), failure.provider)
     }
 

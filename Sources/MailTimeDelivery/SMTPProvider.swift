@@ -89,9 +89,18 @@ final class SMTPProvider: Sendable {
         }
     }
 
-    /// Whether the circuit breaker lets the provider be used (for choosing; cheaper than ``health``).
+    /// Whether the circuit breaker lets the provider be used and it is not paused (for choosing;
+    /// cheaper than ``health``).
     var isUp: Bool {
-        state.withLock { $0.breaker.isUp }
+        state.withLock { $0.breaker.isUp && !$0.breaker.isPaused }
+    }
+
+    /// Pauses the provider (its circuit held open by hand) or resumes it.
+    func setPaused(_ paused: Bool) {
+        state.withLock {
+            $0.breaker.setPaused(paused)
+            $0.health.isPaused = paused
+        }
     }
 
     var health: ProviderHealth {

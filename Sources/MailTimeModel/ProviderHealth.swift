@@ -12,13 +12,24 @@ public struct ProviderHealth: Hashable, Sendable {
     public var consecutiveFailures: Int
     /// The last failure's text.
     public var lastError: String?
+    /// Whether an operator paused the provider (its circuit held open by hand).
+    public var isPaused: Bool
 
-    public init(name: String, isUp: Bool = true, sent: Int = 0, failures: Int = 0, consecutiveFailures: Int = 0, lastError: String? = nil) {
+    public init(
+        name: String,
+        isUp: Bool = true,
+        sent: Int = 0,
+        failures: Int = 0,
+        consecutiveFailures: Int = 0,
+        lastError: String? = nil,
+        isPaused: Bool = false
+    ) {
         self.name = name
         self.isUp = isUp
         self.sent = sent
         self.failures = failures
         self.consecutiveFailures = consecutiveFailures
         self.lastError = lastError
+        self.isPaused = isPaused
     }
 }

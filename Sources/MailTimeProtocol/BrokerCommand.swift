@@ -16,9 +16,17 @@ public enum BrokerCommand: Equatable, Sendable {
     case status(id: String)
     case stats
     case list(state: JobState, after: String?, limit: Int)
+    /// `LIST key=value …`: the emails matching `filter`.
+    case search(filter: EmailFilter, after: String?, limit: Int)
     case requeue(target: RequeueTarget)
+    /// `REQUEUE WHERE …`, `CANCEL WHERE …`, `PURGE WHERE …`: every email matching `filter`.
+    case bulk(BulkAction, filter: EmailFilter)
     case pause
     case resume
+    /// `PAUSE PROVIDER <name>`: holds one provider's circuit open.
+    case pauseProvider(name: String)
+    /// `RESUME PROVIDER <name>`: lets the provider be used again.
+    case resumeProvider(name: String)
     case events
     case quit
     case lease(maximum: Int, visibilitySeconds: Int)
@@ -43,10 +51,11 @@ public enum BrokerCommand: Equatable, Sendable {
         case .cancel: "CANCEL"
         case .status: "STATUS"
         case .stats: "STATS"
-        case .list: "LIST"
+        case .list, .search: "LIST"
         case .requeue: "REQUEUE"
-        case .pause: "PAUSE"
-        case .resume: "RESUME"
+        case .bulk(let action, _): action.rawValue
+        case .pause, .pauseProvider: "PAUSE"
+        case .resume, .resumeProvider: "RESUME"
         case .events: "EVENTS"
         case .quit: "QUIT"
         case .lease: "LEASE"
@@ -95,14 +104,23 @@ public enum BrokerCommand: Equatable, Sendable {
                 throw ProtocolError(.badArguments, "SEND takes the payload's size, then the payload (SEND <bytes>), or the email's JSON (SEND {…})")
             }
         case "CANCEL":
-            self = .cancel(id: try parser.id(try parser.exactly(1, usage: "CANCEL <id>")[0]))
+            if let filter = try Self.bulkFilter(try parser.arguments(), command: word) {
+                self = .bulk(.cancel, filter: filter)
+            } else {
+                self = .cancel(id: try parser.id(try parser.exactly(1, usage: "CANCEL <id> | CANCEL WHERE <key=value> …")[0]))
+            }
         case "STATUS":
             self = .status(id: try parser.id(try parser.exactly(1, usage: "STATUS <id>")[0]))
         case "STATS":
             try parser.none()
             self = .stats
         case "LIST":
-            let arguments = try parser.words(1...3, usage: "LIST <state> [after-id|-] [limit]")
+            let words = try parser.arguments()
+            if words.first?.contains("=") ?? true {
+                self = try Self.search(words, parser)
+                return
+            }
+            let arguments = try parser.words(1...3, usage: "LIST <state> [after-id|-] [limit] | LIST [key=value …]")
             guard let state = JobState(name: arguments[0]) else {
                 throw ProtocolError(
                     .badArguments,
@@ -113,14 +131,23 @@ public enum BrokerCommand: Equatable, Sendable {
             let limit = arguments.count > 2 ? try parser.integer(arguments[2], in: 1...1000, name: "limit") : 100
             self = .list(state: state, after: after, limit: limit)
         case "REQUEUE":
-            let target = try parser.exactly(1, usage: "REQUEUE <id>|FAILED")[0]
+            if let filter = try Self.bulkFilter(try parser.arguments(), command: word) {
+                self = .bulk(.requeue, filter: filter)
+                return
+            }
+            let target = try parser.exactly(1, usage: "REQUEUE <id>|FAILED | REQUEUE WHERE <key=value> …")[0]
             self = .requeue(target: target == "FAILED" ? .allFailed : .id(try parser.id(target)))
+        case "PURGE":
+            guard let filter = try Self.bulkFilter(try parser.arguments(), command: word) else {
+                throw ProtocolError(.badArguments, "PURGE takes WHERE and its conditions: PURGE WHERE <key=value> …")
+            }
+            self = .bulk(.purge, filter: filter)
         case "PAUSE":
-            try parser.none()
-            self = .pause
+            let name = try Self.providerName(try parser.arguments(), command: word)
+            self = name.map { .pauseProvider(name: $0) } ?? .pause
         case "RESUME":
-            try parser.none()
-            self = .resume
+            let name = try Self.providerName(try parser.arguments(), command: word)
+            self = name.map { .resumeProvider(name: $0) } ?? .resume
         case "EVENTS":
             try parser.none()
             self = .events
@@ -158,7 +185,7 @@ public enum BrokerCommand: Equatable, Sendable {
 
 /// Checks a command's arguments, the part of the line after the command word, and turns them
 /// into values.
-private struct ArgumentParser {
+struct ArgumentParser {
     let command: String
     /// Empty, or a space followed by the arguments.
     let rest: Substring
@@ -172,6 +199,11 @@ private struct ArgumentParser {
         let words = rest.dropFirst().split(separator: " ", maxSplits: maximumSplits, omittingEmptySubsequences: false)
         guard !words.contains(where: \.isEmpty) else { throw ProtocolError(.badArguments, "\(command): \(Self.spacing)") }
         return words.map(String.init)
+    }
+
+    /// Every argument, however many.
+    func arguments() throws(ProtocolError) -> [String] {
+        try split()
     }
 
     func none() throws(ProtocolError) {

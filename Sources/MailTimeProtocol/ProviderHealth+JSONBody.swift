@@ -1,7 +1,7 @@
 import MailTimeJSON
 import MailTimeModel
 
-/// `{"name","up","sent","failures","consecutive_failures","last_error"}`.
+/// `{"name","up","paused","sent","failures","consecutive_failures","last_error"}`.
 extension ProviderHealth: JSONBody {
     public init(json value: JSONValue) throws(ProtocolError) {
         _ = try value.objectMembers("a provider")
@@ -11,7 +11,8 @@ extension ProviderHealth: JSONBody {
             sent: try value.optional("sent", "a whole number", JSONValue.int) ?? 0,
             failures: try value.optional("failures", "a whole number", JSONValue.int) ?? 0,
             consecutiveFailures: try value.optional("consecutive_failures", "a whole number", JSONValue.int) ?? 0,
-            lastError: try value.optional("last_error", "a string", \.stringValue)
+            lastError: try value.optional("last_error", "a string", \.stringValue),
+            isPaused: try value.optional("paused", "a boolean", \.boolValue) ?? false
         )
     }
 
@@ -21,6 +22,8 @@ extension ProviderHealth: JSONBody {
         writer.string(name)
         writer.key("up")
         writer.bool(isUp)
+        writer.key("paused")
+        writer.bool(isPaused)
         writer.key("sent")
         writer.integer(sent)
         writer.key("failures")

@@ -73,6 +73,8 @@ public struct NewJob: Sendable {
     public var retryPolicy: RetryPolicy?
     /// Folds the job with others of the same key (see ``Job/foldKey``).
     public var foldKey: String?
+    /// What the job can be searched by (see ``MailQueue/search(_:after:limit:)``).
+    public var attributes: JobAttributes
 
     public init(
         payload: [UInt8],
@@ -80,7 +82,8 @@ public struct NewJob: Sendable {
         notBefore: Timestamp? = nil,
         idempotencyKey: String? = nil,
         retryPolicy: RetryPolicy? = nil,
-        foldKey: String? = nil
+        foldKey: String? = nil,
+        attributes: JobAttributes = JobAttributes()
     ) {
         self.payload = payload
         self.priority = priority
@@ -88,6 +91,7 @@ public struct NewJob: Sendable {
         self.idempotencyKey = idempotencyKey
         self.retryPolicy = retryPolicy
         self.foldKey = foldKey
+        self.attributes = attributes
     }
 }
 

@@ -27,6 +27,10 @@ extension MailQueue {
         public var maximumCommitBatch: Int = 4096
         /// Where the queue reads the time.
         public var clock: QueueClock = .system
+        /// Reads a stored payload's ``JobAttributes``: used once, when a store written before the
+        /// search indexes existed is opened, to index its jobs by recipient, sender and tag.
+        /// Without it, those jobs are found by state, time, provider and error code only.
+        public var attributeReader: (@Sendable ([UInt8]) -> JobAttributes?)?
 
         public init(directory: String) {
             self.directory = directory

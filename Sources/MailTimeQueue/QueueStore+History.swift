@@ -24,19 +24,24 @@ extension QueueStore {
         }
         var requeued = Set<JobID>()
         for job in selected where !requeued.contains(job.id) {
-            var next = job
-            next.state = .ready
-            next.notBefore = now
-            next.attempts = 0
-            next.cancelRequested = false
-            next.finishedAt = nil
-            next.lease = nil
-            next.retryWindowStart = now
-            next.updatedAt = now
-            try update(job, to: next, transaction)
+            try requeueOne(job, now: now, transaction)
             requeued.insert(job.id)
         }
         return selected.map(\.id).filter { requeued.remove($0) != nil }
+    }
+
+    /// Puts one failed or cancelled job back in the queue, ready at once, with fresh attempts.
+    func requeueOne(_ job: Job, now: Timestamp, _ transaction: LMDBTransaction) throws {
+        var next = job
+        next.state = .ready
+        next.notBefore = now
+        next.attempts = 0
+        next.cancelRequested = false
+        next.finishedAt = nil
+        next.lease = nil
+        next.retryWindowStart = now
+        next.updatedAt = now
+        try update(job, to: next, transaction)
     }
 
     /// Deletes up to ``historyPassLimit`` final jobs that finished at or before `cutoff`.

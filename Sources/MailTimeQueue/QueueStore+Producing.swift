@@ -34,7 +34,7 @@ extension QueueStore {
                 payloadSize: newJob.payload.count,
                 foldKey: newJob.foldKey
             )
-            try insert(job, payload: newJob.payload, transaction)
+            try insert(job, payload: newJob.payload, attributes: newJob.attributes, transaction)
             if let key = newJob.idempotencyKey {
                 var writer = BinaryWriter(capacity: 24)
                 writer.write(id.bytes)

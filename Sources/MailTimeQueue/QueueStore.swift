@@ -16,6 +16,8 @@ import MailTimeModel
 /// - `idempotency`: key → id · created-at; `meta`: the per-state counts and the last fencing token.
 /// - `bodies`: finished-at · id of the sent jobs whose payload is still kept (until the body retention).
 /// - `attempts`: id · sequence number → one delivery attempt (see `QueueStore+Attempts.swift`).
+/// - `attributes`: id → ``JobAttributes``; `search`: kind · value · 0 · id, the search indexes
+///   (see ``QueueIndex`` and `QueueStore+Search.swift`).
 @usableFromInline
 final class QueueStore {
     let environment: MailTimeLMDB.LMDBEnvironment
@@ -36,6 +38,10 @@ final class QueueStore {
     let bodies: LMDBDatabase
     /// Id, then sequence number: each job's last delivery attempts.
     let attempts: LMDBDatabase
+    /// Id → the job's ``JobAttributes``, for jobs that have any.
+    let attributes: LMDBDatabase
+    /// Kind · value · 0 · id: the search indexes (see ``QueueIndex``).
+    let search: LMDBDatabase
 
     /// Per-state job counts and the last fencing token: kept in memory, written once per transaction.
     struct Counters: Equatable {
@@ -74,15 +80,18 @@ final class QueueStore {
         folds = try environment.openDatabase(named: "folds")
         bodies = try environment.openDatabase(named: "bodies")
         attempts = try environment.openDatabase(named: "attempts")
+        attributes = try environment.openDatabase(named: "attributes")
+        search = try environment.openDatabase(named: "search")
         counters = try environment.read { transaction in try Self.loadCounters(meta: meta, transaction) }
         persistedCounters = counters
+        try buildSearchIndexIfNeeded()
     }
 
     /// Opens the environment again after LMDB refused it with `MDB_PANIC` (see
     /// ``LMDBEnvironment/reopen()``), and reloads the counters of the last durable commit.
     func reopen() throws {
         try environment.reopen()
-        for database in [jobs, payloads, ready, scheduled, leases, finished, states, idempotency, meta, folds, bodies, attempts] {
+        for database in [jobs, payloads, ready, scheduled, leases, finished, states, idempotency, meta, folds, bodies, attempts, attributes, search] {
             // LMDB numbers the handles in the order they are opened, so they come back the same.
             guard try environment.openDatabase(named: database.name) == database else {
                 throw QueueError(.storage, "database \(database.name) came back with another handle after reopening the store")
@@ -154,10 +163,11 @@ final class QueueStore {
     }
 
     /// Stores `job` as a new record: payload, record, indexes, counts.
-    func insert(_ job: Job, payload: [UInt8], _ transaction: LMDBTransaction) throws {
+    func insert(_ job: Job, payload: [UInt8], attributes: JobAttributes, _ transaction: LMDBTransaction) throws {
         try putPayload(payload, of: job.id, transaction)
         try putNew(jobs, job.id.bytes, JobRecord.encode(job), transaction)
         try addIndexes(of: job, transaction)
+        try addSearchEntries(of: job, attributes: attributes, transaction)
         counters.perState[Int(job.state.rawValue)] += 1
     }
 
@@ -169,9 +179,11 @@ final class QueueStore {
             try deletePayload(of: new.id, transaction)
             try removeIdempotencyKey(of: new, transaction)
             try deleteAttempts(of: new.id, transaction)
+            try removeSearchEntries(of: old, transaction)
         } else {
             try transaction.put(jobs, new.id.bytes, JobRecord.encode(new))
             try addIndexes(of: new, transaction)
+            try updateSearchEntries(from: old, to: new, transaction)
             counters.perState[Int(new.state.rawValue)] += 1
             if new.state == .sent, old.state != .sent { try keepBody(of: new, transaction) }
         }
@@ -186,6 +198,7 @@ final class QueueStore {
         try deletePayload(of: job.id, transaction)
         try removeIdempotencyKey(of: job, transaction)
         try deleteAttempts(of: job.id, transaction)
+        try removeSearchEntries(of: job, transaction)
         counters.perState[Int(job.state.rawValue)] -= 1
     }
 

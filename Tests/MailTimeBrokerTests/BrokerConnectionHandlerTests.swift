@@ -275,7 +275,7 @@ import Testing
             #expect(lines[1].hasPrefix("ERR AUTH_REQUIRED"))
             #expect(lines[2].hasPrefix("ERR AUTH_REQUIRED"))
             #expect(lines[3].hasPrefix("ERR AUTH_REQUIRED"))
-            #expect(try await connection.lines(1) == ["OK 19"])
+            #expect(try await connection.lines(1) == ["OK 25"])
             #expect(connection.channel.isActive)
         }
     }

@@ -19,9 +19,9 @@ struct OpenSSLSessionTests {
             #expect(await client.line() == "OK admin")
             client.type("HELP")
             let help = try #require(await client.line())
-            #expect(help == "OK 19")
+            #expect(help == "OK 25")
             var usages: [String] = []
-            for _ in 0..<19 { usages.append(await client.line() ?? "") }
+            for _ in 0..<25 { usages.append(await client.line() ?? "") }
             #expect(usages.first == "HELP PING: replies OK PONG (anyone)")
             #expect(usages.last == "HELP TOUCH <id> <token> <seconds>: extends a lease by 1-3600 seconds from now (worker)")
             client.type("SEND \(email)")
@@ -52,8 +52,8 @@ struct OpenSSLSessionTests {
             client.type("FROB")
             #expect(await client.line()?.hasPrefix("ERR AUTH_REQUIRED ") == true)
             client.type("help")
-            #expect(await client.line() == "OK 19")
-            for _ in 0..<19 { _ = await client.line() }
+            #expect(await client.line() == "OK 25")
+            for _ in 0..<25 { _ = await client.line() }
             client.type("AUTH \(broker.adminToken)")
             #expect(await client.line() == "OK admin")
             for (line, code) in [

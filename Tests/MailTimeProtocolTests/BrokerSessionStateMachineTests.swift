@@ -111,7 +111,7 @@ import Testing
         let words = Set(reply.dataLines.map { $0.text.split(separator: " ")[1].filter { $0 != ":" } })
         #expect(
             words == [
-                "PING", "HELP", "AUTH", "QUIT", "SEND", "CANCEL", "STATUS", "STATS", "LIST", "REQUEUE", "PAUSE", "RESUME", "EVENTS", "LEASE",
+                "PING", "HELP", "AUTH", "QUIT", "SEND", "CANCEL", "STATUS", "STATS", "LIST", "REQUEUE", "PURGE", "PAUSE", "RESUME", "EVENTS", "LEASE",
                 "COMPLETE", "RETRY", "FAIL", "TOUCH",
             ])
         #expect(reply.dataLines.contains { $0.text.hasPrefix("HELP SEND {json}: ") })
