@@ -29,9 +29,9 @@ public final class BrokerProcess: Sendable {
         stop()
     }
 
-    /// Flags that put the SMTP submission listeners on free ports: their defaults are fixed ports,
-    /// and tests run brokers side by side.
-    public static let freeSubmissionPorts = ["--submission-port", "0", "--submissions-port", "0"]
+    /// Flags that put the SMTP submission listeners and the admin console on free ports: their defaults
+    /// are fixed ports, and tests run brokers side by side.
+    public static let freeSubmissionPorts = ["--submission-port", "0", "--submissions-port", "0", "--console-port", "0"]
 
     /// Starts `mailtimed` with `flags` (e.g. `["--providers", "name=p1;host=127.0.0.1;port=2525;tls=none"]`)
     /// and returns once it accepts connections.
