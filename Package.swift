@@ -327,7 +327,10 @@ let package = Package(
         .testTarget(
             name: "MailTimeConsoleTests",
             dependencies: [
+                "MailTimeBroker",
+                "MailTimeClient",
                 "MailTimeConsole",
+                "MailTimeMessage",
                 "MailTimeJSON",
                 "MailTimeModel",
                 "MailTimeProtocol",

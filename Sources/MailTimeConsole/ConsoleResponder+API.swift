@@ -87,6 +87,14 @@ extension ConsoleResponder {
                 writer.bool(paused)
                 writer.endObject()
             }
+        case .throughput:
+            let series = throughput.series(now: Self.nowMilliseconds())
+            return Self.json(.ok) { writer in
+                writer.beginObject()
+                writer.key("minutes")
+                Self.write(series, to: &writer)
+                writer.endObject()
+            }
         case .providers:
             let providers = backend.providers()
             return Self.json(.ok) { writer in

@@ -16,6 +16,7 @@ enum ConsoleRoute: Hashable, Sendable {
         case requeueFailed
         case pause(Bool)
         case providers
+        case throughput
     }
 
     case loginPage
@@ -69,6 +70,7 @@ enum ConsoleRoute: Hashable, Sendable {
                 case "stats": return .api(.stats)
                 case "emails": return .api(.emails)
                 case "providers": return .api(.providers)
+                case "throughput": return .api(.throughput)
                 default: return nil
                 }
             default: return nil

@@ -14,7 +14,10 @@ struct TLSHandlerChannel<BaseChannel: ServerChildChannel>: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(TLSHandler(tlsContext: tlsContext, handshakeTimeout: handshakeTimeout, logger: logger))
+            try channel.pipeline.syncOperations.addHandlers(
+                TLSHandler(tlsContext: tlsContext, handshakeTimeout: handshakeTimeout, logger: logger),
+                OutputCloseHandler()
+            )
         }.flatMap {
             baseChannel.setup(channel: channel, logger: logger)
         }

@@ -3,6 +3,7 @@ import Hummingbird
 import MailTimeConsole
 import NIOCore
 import Synchronization
+import Testing
 
 /// Drives a ``ConsoleResponder`` in process as a browser would: it keeps the cookies the console sets
 /// and sends them back.

@@ -48,7 +48,7 @@ struct ConsoleResponderTests {
         (.post, "/pause"), (.post, "/resume"), (.post, "/logout"),
     ]
     static let api: [(HTTPRequest.Method, String)] = [
-        (.get, "/api/stats"), (.get, "/api/emails?state=failed"), (.get, "/api/emails/\(failedID)"), (.get, "/api/providers"),
+        (.get, "/api/stats"), (.get, "/api/emails?state=failed"), (.get, "/api/emails/\(failedID)"), (.get, "/api/providers"), (.get, "/api/throughput"),
         (.post, "/api/emails/\(failedID)/requeue"), (.post, "/api/emails/\(failedID)/cancel"), (.post, "/api/requeue-failed"),
         (.post, "/api/pause"), (.post, "/api/resume"),
     ]
@@ -142,9 +142,9 @@ struct ConsoleResponderTests {
         let page = try await client.get("/emails/\(Self.failedID)")
         let csrf = try #require(ConsoleClient.hiddenCSRF(in: page.body))
         for (method, path) in Self.pages where method == .post && path != "/logout" {
-            #expect(try await client.post(path, form: "").status == .forbidden, path)
-            #expect(try await client.post(path, form: "csrf=\(String(repeating: "0", count: 64))").status == .forbidden, path)
-            #expect(try await client.post(path, form: "csrf=\(csrf)", headers: [.origin: "https://evil.example"]).status == .forbidden, path)
+            #expect(try await client.post(path, form: "").status == .forbidden, "\(path)")
+            #expect(try await client.post(path, form: "csrf=\(String(repeating: "0", count: 64))").status == .forbidden, "\(path)")
+            #expect(try await client.post(path, form: "csrf=\(csrf)", headers: [.origin: "https://evil.example"]).status == .forbidden, "\(path)")
         }
         #expect(try await client.post("/logout", form: "").status == .forbidden)
         #expect(backend.actions.withLock { $0 } == FakeConsoleBackend.Actions())
@@ -171,7 +171,7 @@ struct ConsoleResponderTests {
         #expect(!page.body.contains("action-cancel"))
         let csrf = try #require(ConsoleClient.hiddenCSRF(in: page.body))
         for (method, path) in Self.pages where method == .post && path != "/logout" {
-            #expect(try await client.post(path, form: "csrf=\(csrf)").status == .forbidden, path)
+            #expect(try await client.post(path, form: "csrf=\(csrf)").status == .forbidden, "\(path)")
         }
         let bearer: HTTPFields = [.authorization: "Bearer \(FakeConsoleBackend.viewerToken)"]
         for (method, path) in Self.api {

@@ -43,7 +43,7 @@ final class FakeConsoleBackend: ConsoleBackend {
     }
 
     func list(_ query: EmailQuery) async throws -> [JobStatus] {
-        emails.values.map(\.status).filter { $0.state == query.state && query.after.map { after in $0.id > after } ?? true }
+        emails.values.map(\.status).filter { status in status.state == query.state && query.after.map { status.id > $0 } ?? true }
             .sorted { $0.id < $1.id }.prefix(query.limit).map { $0 }
     }
 

@@ -158,6 +158,9 @@ struct DaemonStartupTests {
                 $0 == "mailtimed: cannot listen for SMTP on 127.0.0.1 port \(port): Address already in use"
             }
         }
+        let console = try await run(
+            ["--data-directory", directory.path, "--listen-port", "0", "--senders", "0"], environment: ["MAILTIME_CONSOLE_PORT": "\(port)"])
+        expectRefusal(console, status: 69, alone: false) { $0 == "mailtimed: cannot listen on 127.0.0.1 port \(port): Address already in use" }
     }
 
     @Test func aDataDirectoryThatCannotBeMadeIsRefused() async throws {
