@@ -120,7 +120,9 @@ extension ConsoleResponder {
             "mayCancel": !status.state.isFinal && !status.cancelRequested,
             "csrf": session.csrfToken,
             "hasRecipients": !status.recipients.isEmpty,
-            "recipients": status.recipients.map { ["address": $0.address, "accepted": $0.accepted, "code": $0.code, "reply": $0.reply] as [String: Any] },
+            "recipients": status.recipients.map {
+                ["address": $0.address, "accepted": $0.accepted, "code": $0.code, "reply": $0.reply] as [String: Any]
+            },
         ]
         if let notBefore = status.notBefore { values["notBefore"] = Self.time(notBefore) }
         if let finished = status.finishedAt { values["finished"] = Self.time(finished) }

@@ -87,7 +87,8 @@ public struct ConsoleResponder: HTTPResponder {
             }
             if request.method == .post {
                 guard let form = await form(of: request), checkCSRF(form, request: request, session: session) else {
-                    return errorPage(.forbidden, heading: "Refused", message: "The request did not carry this session's CSRF token.", session: session)
+                    return errorPage(
+                        .forbidden, heading: "Refused", message: "The request did not carry this session's CSRF token.", session: session)
                 }
                 if case .logout = route {
                     sessions.close(id: session.id)

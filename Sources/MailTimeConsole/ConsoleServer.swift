@@ -65,7 +65,7 @@ public struct ConsoleServer: Service {
         )
         do {
             try await application.run()
-        } catch where !listening.isSet {
+        } catch  where !listening.isSet {
             throw ConsoleListenError(host: configuration.host, port: configuration.port, underlying: error)
         }
     }

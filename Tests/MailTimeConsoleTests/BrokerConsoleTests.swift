@@ -25,7 +25,8 @@ struct BrokerConsoleTests {
 
         /// The response to one API request, with `token` (the admin token by default).
         func api(_ method: String, _ path: String, token: String? = nil) async throws -> String {
-            let request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(consolePort)\r\nAuthorization: Bearer \(token ?? adminToken)\r\n"
+            let request =
+                "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(consolePort)\r\nAuthorization: Bearer \(token ?? adminToken)\r\n"
                 + "Content-Length: 0\r\nConnection: close\r\n\r\n"
             return try await ConsoleServerTests.request(request, port: consolePort, pair: certificate)
         }

@@ -38,7 +38,8 @@ struct ConsoleResponderTests {
     static func makeResponder(_ backend: FakeConsoleBackend, configuration: ConsoleConfiguration = ConsoleConfiguration()) throws
         -> ConsoleResponder
     {
-        try ConsoleResponder(configuration: configuration, backend: backend, logger: Logger(label: "console-test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try ConsoleResponder(
+            configuration: configuration, backend: backend, logger: Logger(label: "console-test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
     /// Every page and endpoint, with a method it answers.
@@ -48,7 +49,8 @@ struct ConsoleResponderTests {
         (.post, "/pause"), (.post, "/resume"), (.post, "/logout"),
     ]
     static let api: [(HTTPRequest.Method, String)] = [
-        (.get, "/api/stats"), (.get, "/api/emails?state=failed"), (.get, "/api/emails/\(failedID)"), (.get, "/api/providers"), (.get, "/api/throughput"),
+        (.get, "/api/stats"), (.get, "/api/emails?state=failed"), (.get, "/api/emails/\(failedID)"), (.get, "/api/providers"),
+        (.get, "/api/throughput"),
         (.post, "/api/emails/\(failedID)/requeue"), (.post, "/api/emails/\(failedID)/cancel"), (.post, "/api/requeue-failed"),
         (.post, "/api/pause"), (.post, "/api/resume"),
     ]
@@ -203,7 +205,9 @@ struct ConsoleResponderTests {
             if path.hasSuffix("/preview") {
                 #expect(policy.contains("default-src 'none'") && policy.contains("sandbox") && !policy.contains("script-src"), "\(policy)")
             } else {
-                #expect(policy.contains("default-src 'self'") && policy.contains("frame-ancestors 'none'") && !policy.contains("unsafe-inline"), "\(path)")
+                #expect(
+                    policy.contains("default-src 'self'") && policy.contains("frame-ancestors 'none'") && !policy.contains("unsafe-inline"), "\(path)"
+                )
             }
         }
     }
@@ -234,7 +238,9 @@ struct ConsoleResponderTests {
 
         let preview = try await client.get("/emails/\(Self.failedID)/preview")
         #expect(preview.status == .ok)
-        #expect(preview.headers[HTTPField.Name("Content-Security-Policy")!]?.hasPrefix("default-src 'none'; style-src 'unsafe-inline'; img-src data:") == true)
+        #expect(
+            preview.headers[HTTPField.Name("Content-Security-Policy")!]?.hasPrefix("default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+                == true)
         #expect(preview.headers[HTTPField.Name("X-Frame-Options")!] == "SAMEORIGIN")
 
         let providers = try await client.get("/providers")
@@ -259,7 +265,9 @@ struct ConsoleResponderTests {
         #expect(list.body == #"{"emails":[\#(failed)],"next_after":"\#(Self.failedID)"}"# + "\n")
         let email = try await client.get("/api/emails/\(Self.failedID)", headers: bearer)
         #expect(email.body.contains(#""subject":"<script>alert('subject')</script>""#))
-        #expect(email.body.contains(#""attachments":[{"filename":"<script>alert('file')</script>.txt","content_type":"text/plain","size":2,"inline":false}]"#))
+        #expect(
+            email.body.contains(
+                #""attachments":[{"filename":"<script>alert('file')</script>.txt","content_type":"text/plain","size":2,"inline":false}]"#))
         let purged = try await client.get("/api/emails/\(Self.readyID)", headers: bearer)
         #expect(purged.body.hasSuffix(#","email":null}"# + "\n"))
 
@@ -274,7 +282,8 @@ struct ConsoleResponderTests {
         #expect(requeue.status == .conflict)
         #expect(requeue.body.contains(#""code":"INVALID_STATE""#))
         #expect(try await client.send(.post, "/api/emails/\(Self.failedID)/requeue", headers: bearer, body: "").body == #"{"requeued":1}"# + "\n")
-        #expect(try await client.send(.post, "/api/emails/\(Self.failedID)/cancel", headers: bearer, body: "").body == #"{"outcome":"CANCELLED"}"# + "\n")
+        #expect(
+            try await client.send(.post, "/api/emails/\(Self.failedID)/cancel", headers: bearer, body: "").body == #"{"outcome":"CANCELLED"}"# + "\n")
         #expect(try await client.send(.post, "/api/requeue-failed", headers: bearer, body: "").body == #"{"requeued":1}"# + "\n")
         #expect(try await client.send(.post, "/api/pause", headers: bearer, body: "").body == #"{"paused":true}"# + "\n")
         #expect(try await client.send(.post, "/api/resume", headers: bearer, body: "").body == #"{"paused":false}"# + "\n")
@@ -318,7 +327,8 @@ struct ConsoleResponderTests {
         #expect(reply.headers[.contentType] == "text/event-stream")
         #expect(reply.body.hasPrefix("retry: 3000\n\n"))
         #expect(reply.body.contains(#"event: email"# + "\n" + #"data: {"event":"sent","id":"\#(Self.readyID)","at":1765000000000}"#))
-        #expect(reply.body.contains(#"event: stats"# + "\n" + #"data: {"counts":{"scheduled":0,"ready":1,"leased":0,"sent":0,"failed":1,"cancelled":0}"#))
+        #expect(
+            reply.body.contains(#"event: stats"# + "\n" + #"data: {"counts":{"scheduled":0,"ready":1,"leased":0,"sent":0,"failed":1,"cancelled":0}"#))
         #expect(backend.subscribers.withLock { $0.isEmpty }, "the stream unsubscribed when it ended")
     }
 }
