@@ -295,6 +295,30 @@ struct ConsoleResponderTests {
                     requeued: [.ids([Self.readyID]), .ids([Self.failedID]), .allFailed], cancelled: [Self.failedID], paused: [true, false]))
     }
 
+    @Test("a message submitted over SMTP shows its envelope, unfolded header fields and raw body, escaped")
+    func submittedMessage() async throws {
+        let id = "0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a61"
+        let stored = "MailTime-Submitted/1\r\nmail-from <app@example.com>\r\nrcpt-to <ann@example.org>\r\ntag <b>\r\n\r\n"
+            + "Subject: <script>alert('s')</script>\r\n folded\r\nFrom: app@example.com\r\n\r\nBody <img src=x onerror=alert(1)>\r\n"
+        let backend = FakeConsoleBackend(emails: [
+            ConsoleEmail(status: JobStatus(id: id, state: .ready, createdAt: 0, updatedAt: 0), payload: Array(stored.utf8))
+        ])
+        var client = ConsoleClient(try Self.makeResponder(backend))
+        let api = try await client.get("/api/emails/\(id)", headers: [.authorization: "Bearer \(FakeConsoleBackend.adminToken)"])
+        #expect(
+            api.body.contains(
+                #""email":{"submitted":true,"from":"app@example.com","to":["ann@example.org"],"cc":[],"bcc":[],"reply_to":[],"#
+                    + #""subject":"<script>alert('s')</script> folded","message_id":null,"tags":["<b>"],"headers":[{"name":"Subject","#
+                    + #""value":"<script>alert('s')</script> folded"},{"name":"From","value":"app@example.com"}],"#
+                    + #""text":"Body <img src=x onerror=alert(1)>\r\n","html":null,"attachments":[]}"#), "\(api.body)")
+        _ = try await client.logIn(token: FakeConsoleBackend.adminToken)
+        let page = try await client.get("/emails/\(id)")
+        #expect(page.body.contains(#"<dd id="email-subject">&lt;script&gt;alert(&#39;s&#39;)&lt;/script&gt; folded</dd>"#))
+        #expect(page.body.contains("Body &lt;img src=x onerror=alert(1)&gt;"))
+        #expect(page.body.contains(#"<dd class="email-tag">&lt;b&gt;</dd>"#))
+        #expect(!page.body.contains("email-preview"), "no HTML preview of a raw message")
+    }
+
     @Test("the emails page pages through a state and links each email")
     func emailsPage() async throws {
         var client = ConsoleClient(try Self.makeResponder(Self.makeBackend()))
