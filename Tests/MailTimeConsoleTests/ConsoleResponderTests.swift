@@ -298,7 +298,8 @@ struct ConsoleResponderTests {
     @Test("a message submitted over SMTP shows its envelope, unfolded header fields and raw body, escaped")
     func submittedMessage() async throws {
         let id = "0193a3c4-2f1e-7cc0-8a9e-6f1d2c3b4a61"
-        let stored = "MailTime-Submitted/1\r\nmail-from <app@example.com>\r\nrcpt-to <ann@example.org>\r\ntag <b>\r\n\r\n"
+        let stored =
+            "MailTime-Submitted/1\r\nmail-from <app@example.com>\r\nrcpt-to <ann@example.org>\r\ntag <b>\r\n\r\n"
             + "Subject: <script>alert('s')</script>\r\n folded\r\nFrom: app@example.com\r\n\r\nBody <img src=x onerror=alert(1)>\r\n"
         let backend = FakeConsoleBackend(emails: [
             ConsoleEmail(status: JobStatus(id: id, state: .ready, createdAt: 0, updatedAt: 0), payload: Array(stored.utf8))
