@@ -78,6 +78,17 @@ public final class BrokerProcess: Sendable {
         return port
     }
 
+    /// The port of the running broker's admin console, read from its log line ("console listening") once it listens.
+    public func consolePort() async throws -> Int {
+        guard let child = running.withLock({ $0?.child }) else { throw ChildProcess.Failure("mailtimed is not running") }
+        let line = try await child.waitForOutputLine(timeout: .seconds(30)) { $0.contains("console listening") }
+        guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("port=") }), let port = Int(field.dropFirst("port=".count))
+        else {
+            throw ChildProcess.Failure("mailtimed announced no console port: \(line)")
+        }
+        return port
+    }
+
     /// The admin token the broker made in its data directory.
     public var adminToken: String {
         get throws {
