@@ -22,7 +22,7 @@ extension ConsoleResponder {
         guard role == .admin || role == .viewer else {
             return Self.apiError(ProtocolError(.forbidden, "a \(role.rawValue) token cannot use the API; use an admin or viewer token"))
         }
-        guard role == .admin || !ConsoleRoute.api(route).isAction else {
+        guard role == .admin || !route.isAction else {
             return Self.apiError(ProtocolError(.forbidden, "a viewer token can read but not act"))
         }
         do {

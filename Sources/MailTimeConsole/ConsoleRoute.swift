@@ -17,6 +17,14 @@ enum ConsoleRoute: Hashable, Sendable {
         case pause(Bool)
         case providers
         case throughput
+
+        /// Whether the endpoint changes the queue or the senders: only for admin tokens.
+        var isAction: Bool {
+            switch self {
+            case .emailAction, .requeueFailed, .pause: true
+            case .stats, .emails, .email, .providers, .throughput: false
+            }
+        }
     }
 
     case loginPage
@@ -110,15 +118,6 @@ enum ConsoleRoute: Hashable, Sendable {
             return .api(.emailAction(parts[2], action))
         default:
             return nil
-        }
-    }
-
-    /// Whether the route changes the queue or the senders: only for admin tokens, and, from a
-    /// browser, only with the session's CSRF token.
-    var isAction: Bool {
-        switch self {
-        case .emailAction, .requeueFailed, .pause, .api(.emailAction), .api(.requeueFailed), .api(.pause): true
-        default: false
         }
     }
 }
