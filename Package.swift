@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MailTimeSMTP", targets: ["MailTimeSMTP"]),
         .library(name: "MailTimeSender", targets: ["MailTimeSender"]),
         .library(name: "MailTimeSMTPServer", targets: ["MailTimeSMTPServer"]),
+        .library(name: "MailTimeConsole", targets: ["MailTimeConsole"]),
         .executable(name: "mailtimed", targets: ["MailTimeDaemon"]),
         .executable(name: "mailtime", targets: ["MailTimeCLI"]),
         .executable(name: "mailtime-bench", targets: ["MailTimeBench"]),
@@ -30,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.5.1"),
     ],
     targets: [
         // System libraries, through pkg-config, with shims for the macros Swift cannot import.
@@ -81,6 +85,7 @@ let package = Package(
         .target(
             name: "MailTimeBroker",
             dependencies: [
+                "MailTimeConsole",
                 "MailTimeDelivery",
                 .product(name: "Metrics", package: "swift-metrics"),
                 "MailTimeModel",
@@ -95,6 +100,23 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The admin console: HTTPS pages and a JSON API over a backend the broker implements.
+        .target(
+            name: "MailTimeConsole",
+            dependencies: [
+                "MailTimeJSON",
+                "MailTimeMessage",
+                "MailTimeModel",
+                "MailTimeProtocol",
+                "MailTimeTLS",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -142,6 +164,7 @@ let package = Package(
             name: "MailTimeDaemon",
             dependencies: [
                 "MailTimeBroker",
+                "MailTimeConsole",
                 "MailTimeDelivery",
                 "MailTimeJSON",
                 "MailTimeSMTPServer",
@@ -298,6 +321,27 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "MailTimeConsoleTests",
+            dependencies: [
+                "MailTimeBroker",
+                "MailTimeClient",
+                "MailTimeConsole",
+                "MailTimeMessage",
+                "MailTimeJSON",
+                "MailTimeModel",
+                "MailTimeProtocol",
+                "MailTimeTLS",
+                "MailTimeTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailTimeConsole
 import MailTimeDelivery
 import MailTimeMessage
 import MailTimeProtocol
@@ -30,11 +31,13 @@ public struct Broker: Sendable {
     /// and sets up the services; nothing listens or sends until they run.
     /// - Parameters:
     ///   - onListening: called with the bound port once the broker listens (useful with port 0).
+    ///   - onConsoleListening: called with the admin console's bound port once it listens.
     public init(
         configuration: BrokerConfiguration,
         logger: Logger,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+        onListening: @escaping @Sendable (Int) -> Void = { _ in },
+        onConsoleListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws {
         try EmbeddedDefaults.checkConfiguredFiles(configuration)
         // The store next: a directory another broker holds is refused before anything is made in it.
@@ -80,6 +83,14 @@ public struct Broker: Sendable {
         do {
             services += try Self.makeSubmissionListeners(
                 configuration, queue: queue, authenticator: authenticator, control: control, eventLoopGroup: eventLoopGroup, logger: logger)
+            if let console = configuration.console {
+                let backend = BrokerConsoleBackend(
+                    queue: queue, authenticator: authenticator, hub: hub, control: control, providerConfigurations: configuration.providers)
+                services.append(
+                    try Self.makeConsole(
+                        console, configuration, backend: backend, eventLoopGroup: eventLoopGroup, onListening: onConsoleListening, logger: logger)
+                )
+            }
         } catch {
             queue.close()
             throw error
@@ -198,6 +209,34 @@ public struct Broker: Sendable {
                 logger: listenerLogger
             )
         }
+    }
+
+    /// The admin console: HTTPS with the broker's certificate (never asking for a client certificate).
+    private static func makeConsole(
+        _ console: ConsoleConfiguration,
+        _ configuration: BrokerConfiguration,
+        backend: BrokerConsoleBackend,
+        eventLoopGroup: any EventLoopGroup,
+        onListening: @escaping @Sendable (Int) -> Void,
+        logger: Logger
+    ) throws -> ConsoleListener {
+        let pair = try EmbeddedDefaults.serverKeyPair(configuration, logger: logger)
+        let tlsContext: TLSContext
+        do {
+            tlsContext = try TLSContext(configuration: .server(certificateChain: pair.certificate, privateKey: pair.key))
+        } catch let error as TLSError {
+            throw BrokerConfigurationError("the TLS certificate or key cannot be used: \(error.reason)")
+        }
+        var consoleLogger = logger
+        consoleLogger[metadataKey: "listener"] = "console"
+        var settings = console
+        settings.handshakeTimeout = configuration.handshakeTimeout
+        return ConsoleListener(
+            server: try ConsoleServer(
+                configuration: settings, backend: backend, tlsContext: tlsContext, eventLoopGroup: eventLoopGroup, onListening: onListening,
+                logger: consoleLogger
+            )
+        )
     }
 
     /// Makes the data directory and opens the queue in it; the failures are ``BrokerStartupError``s

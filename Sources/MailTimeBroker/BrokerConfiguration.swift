@@ -1,3 +1,4 @@
+import MailTimeConsole
 import MailTimeDelivery
 import MailTimeProtocol
 import MailTimeQueue
@@ -68,6 +69,10 @@ public struct BrokerConfiguration: Sendable {
 
     /// The SMTP submission listeners; off by default.
     public var submission = SubmissionConfiguration()
+
+    /// The admin console (HTTPS, README "Admin console"); `nil`, the default here, serves none. The
+    /// daemon turns it on at 127.0.0.1:7580 unless `console.enabled` is false.
+    public var console: ConsoleConfiguration?
 
     public init() {}
 

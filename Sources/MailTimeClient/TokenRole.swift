@@ -6,4 +6,6 @@ public enum TokenRole: String, Hashable, Sendable {
     case worker
     /// Everything.
     case admin
+    /// `STATS`, `LIST`, `STATUS`, `EVENTS`.
+    case viewer
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MailTimeBroker
+import MailTimeConsole
 import MailTimeDelivery
 import MailTimeProtocol
 import MailTimeSMTPServer
@@ -59,6 +60,11 @@ extension BrokerConfiguration {
         submission.maximumConnections = integer("submission.connections")
         submission.commandTimeout = .seconds(integer("submission.command-timeout-seconds"))
         submission.dataTimeout = .seconds(integer("submission.data-timeout-seconds"))
+        if settings.boolean("console.enabled") == true {
+            console = ConsoleConfiguration()
+            console?.host = text("console.host")
+            console?.port = integer("console.port")
+        }
 
         senders = integer("senders")
         leaseVisibility = .seconds(integer("lease-visibility-seconds"))

@@ -28,6 +28,10 @@ extension SettingDefinition {
             "Producer tokens (16 characters or more, or sha256:<hex>), each optionally followed by ;<domain>... to limit its senders (README, Tokens)."
         ),
         SettingDefinition("tokens.worker", .list, secret: true, "Worker tokens (16 characters or more, or sha256:<hex>)."),
+        SettingDefinition(
+            "tokens.viewer", .list, secret: true,
+            "Viewer tokens (16 characters or more, or sha256:<hex>): read-only, for the admin console and STATS, LIST, STATUS, EVENTS."
+        ),
         SettingDefinition("default-from", .text, "The sender of emails that have no from."),
         SettingDefinition("limits.connections", .integer(1...1_000_000), default: .integer(1024), "Open connections at most."),
         SettingDefinition(
@@ -103,6 +107,15 @@ extension SettingDefinition {
         SettingDefinition(
             "submissions.port", .integer(0...65_535), default: .integer(2465),
             "The implicit-TLS submission port (465 in production); 0 picks a free one (the log line \"submissions listening\" names it)."
+        ),
+        SettingDefinition(
+            "console.enabled", .boolean, default: .boolean(true),
+            "Serve the admin console and its JSON API over HTTPS (README, Admin console)."
+        ),
+        SettingDefinition("console.host", .text, default: .text("127.0.0.1"), "The address the admin console binds."),
+        SettingDefinition(
+            "console.port", .integer(0...65_535), default: .integer(7580),
+            "The admin console's HTTPS port; 0 picks a free one (the log line \"console listening\" names it)."
         ),
         SettingDefinition("senders", .integer(0...1024), default: .integer(4), "Embedded senders; 0 makes the broker a pure queue."),
         SettingDefinition(

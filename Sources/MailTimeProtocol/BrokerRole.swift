@@ -6,6 +6,8 @@ public enum BrokerRole: String, Hashable, Sendable, CaseIterable {
     case worker
     /// Everything.
     case admin
+    /// Reads only: `STATS`, `LIST`, `STATUS`, `EVENTS` (and the admin console's pages without their actions).
+    case viewer
 
     /// Whether this role may run `command`.
     public func permits(_ command: BrokerCommand) -> Bool {
@@ -17,6 +19,8 @@ public enum BrokerRole: String, Hashable, Sendable, CaseIterable {
         case (.producer, .send), (.producer, .cancel), (.producer, .status):
             true
         case (.worker, .lease), (.worker, .complete), (.worker, .retry), (.worker, .fail), (.worker, .touch):
+            true
+        case (.viewer, .stats), (.viewer, .list), (.viewer, .search), (.viewer, .status), (.viewer, .events):
             true
         default:
             false

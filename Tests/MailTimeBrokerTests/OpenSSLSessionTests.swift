@@ -199,7 +199,8 @@ struct OpenSSLSessionTests {
     @Test func rolesLimitCommands() async throws {
         let producer = "producer-token-0123456789"
         let worker = "worker-token-0123456789ab"
-        try await TestBroker.run({ $0.tokens = [.producer: [producer], .worker: ["sha256:" + sha256Hex(worker)]] }) { broker in
+        let viewer = "viewer-token-0123456789ab"
+        try await TestBroker.run({ $0.tokens = [.producer: [producer], .worker: ["sha256:" + sha256Hex(worker)], .viewer: [viewer]] }) { broker in
             let client = try OpenSSLClient(port: broker.port)
             _ = await client.line()
             client.type("AUTH \(producer)")
@@ -219,6 +220,15 @@ struct OpenSSLSessionTests {
             let email = try #require(await client.line())
             #expect(job.hasPrefix(#"JOB \#(email.utf8.count) {"id":""#))
             #expect(email.contains(#""message_id":"<"#))
+            // A viewer reads, and changes nothing.
+            client.type("AUTH \(viewer)")
+            #expect(await client.line() == "OK viewer")
+            client.type("STATS")
+            #expect(await client.line()?.hasPrefix(#"OK {"scheduled":0,"ready":0,"leased":1,"#) == true)
+            client.type("PAUSE")
+            #expect(await client.line() == "ERR FORBIDDEN the viewer role may not use PAUSE")
+            client.sendEmail(self.email)
+            #expect(await client.line() == "ERR FORBIDDEN the viewer role may not use SEND")
         }
     }
 

@@ -25,8 +25,8 @@ struct DaemonStartupTests {
 
     /// Runs `mailtimed` with `arguments` and `environment` (added to the tests' own) until it exits.
     private func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Outcome {
-        // The submission listeners on free ports: tests run side by side, and the defaults are fixed ports.
-        let submission = ["MAILTIME_SUBMISSION_PORT": "0", "MAILTIME_SUBMISSIONS_PORT": "0"]
+        // The submission listeners and the console on free ports: tests run side by side, and the defaults are fixed ports.
+        let submission = ["MAILTIME_SUBMISSION_PORT": "0", "MAILTIME_SUBMISSIONS_PORT": "0", "MAILTIME_CONSOLE_PORT": "0"]
         let assignments = submission.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
         let child = try ChildProcess.launch("/usr/bin/env", arguments: assignments + [try BuiltProduct.path("mailtimed")] + arguments)
         defer { child.terminate() }
@@ -158,6 +158,9 @@ struct DaemonStartupTests {
                 $0 == "mailtimed: cannot listen for SMTP on 127.0.0.1 port \(port): Address already in use"
             }
         }
+        let console = try await run(
+            ["--data-directory", directory.path, "--listen-port", "0", "--senders", "0"], environment: ["MAILTIME_CONSOLE_PORT": "\(port)"])
+        expectRefusal(console, status: 69, alone: false) { $0 == "mailtimed: cannot listen on 127.0.0.1 port \(port): Address already in use" }
     }
 
     @Test func aDataDirectoryThatCannotBeMadeIsRefused() async throws {

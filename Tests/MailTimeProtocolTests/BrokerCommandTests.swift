@@ -109,6 +109,16 @@ import Testing
         #expect(BrokerRole.worker.permits(lease) && !BrokerRole.worker.permits(send) && !BrokerRole.worker.permits(.pause))
         #expect(BrokerRole.admin.permits(send) && BrokerRole.admin.permits(lease) && BrokerRole.admin.permits(.events))
         #expect(BrokerRole.allCases.allSatisfy { $0.permits(.ping) && $0.permits(.quit) })
+        // A viewer reads and follows, and changes nothing.
+        let reads: [BrokerCommand] = [
+            .stats, .list(state: .failed, after: nil, limit: 10), .search(filter: EmailFilter(), after: nil, limit: 10), .status(id: "x"), .events,
+        ]
+        let actions: [BrokerCommand] = [
+            send, lease, .cancel(id: "x"), .requeue(target: .allFailed), .pause, .resume, .bulk(.purge, filter: EmailFilter()),
+            .pauseProvider(name: "main"), .resumeProvider(name: "main"),
+        ]
+        #expect(reads.allSatisfy(BrokerRole.viewer.permits))
+        #expect(!actions.contains(where: BrokerRole.viewer.permits))
     }
 
     @Test func repliesEndEachLineWithCRLF() {

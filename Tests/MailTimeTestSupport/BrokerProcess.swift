@@ -29,9 +29,9 @@ public final class BrokerProcess: Sendable {
         stop()
     }
 
-    /// Flags that put the SMTP submission listeners on free ports: their defaults are fixed ports,
-    /// and tests run brokers side by side.
-    public static let freeSubmissionPorts = ["--submission-port", "0", "--submissions-port", "0"]
+    /// Flags that put the SMTP submission listeners and the admin console on free ports: their defaults
+    /// are fixed ports, and tests run brokers side by side.
+    public static let freeSubmissionPorts = ["--submission-port", "0", "--submissions-port", "0", "--console-port", "0"]
 
     /// Starts `mailtimed` with `flags` (e.g. `["--providers", "name=p1;host=127.0.0.1;port=2525;tls=none"]`)
     /// and returns once it accepts connections.
@@ -74,6 +74,17 @@ public final class BrokerProcess: Sendable {
         guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("port=") }), let port = Int(field.dropFirst("port=".count))
         else {
             throw ChildProcess.Failure("mailtimed announced no submission port: \(line)")
+        }
+        return port
+    }
+
+    /// The port of the running broker's admin console, read from its log line ("console listening") once it listens.
+    public func consolePort() async throws -> Int {
+        guard let child = running.withLock({ $0?.child }) else { throw ChildProcess.Failure("mailtimed is not running") }
+        let line = try await child.waitForOutputLine(timeout: .seconds(30)) { $0.contains("console listening") }
+        guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("port=") }), let port = Int(field.dropFirst("port=".count))
+        else {
+            throw ChildProcess.Failure("mailtimed announced no console port: \(line)")
         }
         return port
     }

@@ -1,0 +1,95 @@
+import MailTimeConsole
+import MailTimeModel
+import MailTimeProtocol
+import Synchronization
+
+/// A console backend over emails held in memory, recording the actions it is asked for.
+final class FakeConsoleBackend: ConsoleBackend {
+    static let adminToken = "admin-token-0123456789"
+    static let viewerToken = "viewer-token-0123456789"
+    static let producerToken = "producer-token-0123456789"
+
+    struct Actions: Hashable, Sendable {
+        var requeued: [EmailSelection] = []
+        var cancelled: [String] = []
+        var paused: [Bool] = []
+    }
+
+    let emails: [String: ConsoleEmail]
+    let actions = Mutex(Actions())
+    let subscribers = Mutex<[Int: @Sendable (MailTimeEvent) -> Void]>([:])
+
+    init(emails: [ConsoleEmail] = []) {
+        self.emails = Dictionary(uniqueKeysWithValues: emails.map { ($0.status.id, $0) })
+    }
+
+    func role(ofToken token: String) -> BrokerRole? {
+        switch token {
+        case Self.adminToken: .admin
+        case Self.viewerToken: .viewer
+        case Self.producerToken: .producer
+        default: nil
+        }
+    }
+
+    func stats() async throws -> BrokerStats {
+        var counts: [JobState: Int] = [:]
+        for email in emails.values { counts[email.status.state, default: 0] += 1 }
+        return BrokerStats(
+            counts: counts, oldestReadyAgeMilliseconds: 61_000, nextDueAt: nil, nextLeaseDeadline: nil,
+            isPaused: actions.withLock { $0.paused.last ?? false }, connections: 1,
+            providers: [ProviderHealth(name: "relay<b>", isUp: false, sent: 3, failures: 2, consecutiveFailures: 2, lastError: "<script>x</script>")]
+        )
+    }
+
+    func list(_ query: EmailQuery) async throws -> [JobStatus] {
+        emails.values.map(\.status).filter { status in status.state == query.state && query.after.map { status.id > $0 } ?? true }
+            .sorted { $0.id < $1.id }.prefix(query.limit).map { $0 }
+    }
+
+    func email(id: String) async throws -> ConsoleEmail {
+        guard let email = emails[id] else { throw ProtocolError(.notFound, "no email has the id \(id)") }
+        return email
+    }
+
+    func requeue(_ selection: EmailSelection) async throws -> Int {
+        actions.withLock { $0.requeued.append(selection) }
+        if case .ids(let ids) = selection, let id = ids.first, emails[id]?.status.state != .failed {
+            throw ProtocolError(.invalidState, "job \(id) is not failed")
+        }
+        return 1
+    }
+
+    func cancel(id: String) async throws -> CancelOutcome {
+        guard emails[id] != nil else { throw ProtocolError(.notFound, "no email has the id \(id)") }
+        actions.withLock { $0.cancelled.append(id) }
+        return .cancelled
+    }
+
+    func setPaused(_ paused: Bool) {
+        actions.withLock { $0.paused.append(paused) }
+    }
+
+    func providers() -> [ConsoleProvider] {
+        [
+            ConsoleProvider(
+                settings: [.init(name: "host", value: "smtp.example.com"), .init(name: "password", value: "(set; not shown)")],
+                health: ProviderHealth(name: "relay<b>", isUp: false, lastError: "<script>x</script>")
+            )
+        ]
+    }
+
+    func subscribe(_ handler: @escaping @Sendable (MailTimeEvent) -> Void) -> ConsoleSubscription {
+        let key = subscribers.withLock { subscribers in
+            let key = (subscribers.keys.max() ?? 0) + 1
+            subscribers[key] = handler
+            return key
+        }
+        return ConsoleSubscription { _ = self.subscribers.withLock { $0.removeValue(forKey: key) } }
+    }
+
+    /// Hands `event` to every subscriber.
+    func publish(_ event: MailTimeEvent) {
+        for subscriber in subscribers.withLock({ Array($0.values) }) { subscriber(event) }
+    }
+}
