@@ -25,12 +25,12 @@ struct BrokerConsoleBackend: ConsoleBackend {
 
     func list(_ query: EmailQuery) async throws -> [JobStatus] {
         let after = try query.after.map { (text) throws(ProtocolError) in try Self.jobID(text) }
-        return try await run(.list(state: query.state, after: after, limit: query.limit)).map(JobStatus.init)
+        return try await run(.list(state: query.state, after: after, limit: query.limit)).map { JobStatus($0) }
     }
 
     func email(id: String) async throws -> ConsoleEmail {
         let id = try Self.jobID(id)
-        let job = try await run(.status(id))
+        let inspected = try await run(.inspect(id))
         let payload: [UInt8]?
         do {
             payload = try await run(.payload(of: id))
@@ -38,7 +38,7 @@ struct BrokerConsoleBackend: ConsoleBackend {
             // The body was purged (body retention) after the status was read.
             payload = nil
         }
-        return ConsoleEmail(status: JobStatus(job), payload: payload)
+        return ConsoleEmail(status: JobStatus(inspected.job, history: inspected.history), payload: payload)
     }
 
     func requeue(_ selection: EmailSelection) async throws -> Int {
