@@ -23,7 +23,9 @@ enum SecurityHeaders {
         if headers[contentSecurityPolicy] == nil { headers[contentSecurityPolicy] = policy }
         if headers[frameOptions] == nil { headers[frameOptions] = "DENY" }
         headers[contentTypeOptions] = "nosniff"
-        headers[referrerPolicy] = "no-referrer"
+        // Not `no-referrer`: with it browsers send `Origin: null` on the console's own form posts,
+        // which the origin check must refuse. `same-origin` still tells other sites nothing.
+        headers[referrerPolicy] = "same-origin"
         if headers[.cacheControl] == nil { headers[.cacheControl] = "no-store" }
     }
 }

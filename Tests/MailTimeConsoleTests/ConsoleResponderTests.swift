@@ -202,6 +202,8 @@ struct ConsoleResponderTests {
         for (path, reply) in replies {
             let policy = try #require(reply.headers[csp], "\(path)")
             #expect(reply.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff", "\(path)")
+            // `no-referrer` would make browsers send `Origin: null` with the console's own forms.
+            #expect(reply.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin", "\(path)")
             if path.hasSuffix("/preview") {
                 #expect(policy.contains("default-src 'none'") && policy.contains("sandbox") && !policy.contains("script-src"), "\(policy)")
             } else {

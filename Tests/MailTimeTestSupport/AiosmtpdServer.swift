@@ -188,6 +188,13 @@ public final class AiosmtpdServer: Sendable {
         return messages
     }
 
+    /// A JSON object (recipient address → reply line) written to this file replaces
+    /// ``Options/rejectedRecipients`` while the server runs, from the next RCPT TO on (for a test, or a
+    /// script it runs, that lifts a refusal).
+    public var rejectionsFile: URL {
+        directory.appendingPathComponent("rejections.json")
+    }
+
     /// What the server logged (warnings and errors, e.g. exceptions in a session).
     public func log() -> String {
         child.standardError()
@@ -217,6 +224,15 @@ public final class AiosmtpdServer: Sendable {
         directory = config["messagesDirectory"]
         users = config["users"]
         rejected = config["rejectedRecipients"]
+        # AiosmtpdServer.rejectionsFile: refusals that replace the configured ones once written.
+        rejections_file = os.path.join(os.path.dirname(sys.argv[1]), "rejections.json")
+
+        def current_rejections():
+            try:
+                with open(rejections_file) as file:
+                    return json.load(file)
+            except FileNotFoundError:
+                return rejected
         mode = config["tls"]
         context = None
         if mode in ("startTLS", "implicit"):
@@ -259,7 +275,7 @@ public final class AiosmtpdServer: Sendable {
                 return responses
 
             async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-                reply = rejected.get(text(address))
+                reply = current_rejections().get(text(address))
                 if reply is not None:
                     return reply
                 envelope.rcpt_tos.append(address)
