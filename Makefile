@@ -11,8 +11,10 @@ SWIFT ?= swift
 # System libraries the build links against, and the peers the tests talk to.
 BUILD_PACKAGES := pkg-config liblmdb-dev libssl-dev
 # python3-aiosmtpd, postfix (for smtp-sink) and swaks (with libnet-ssleay-perl for its STARTTLS) are the
-# SMTP peers of the SMTP client tests; e2fsprogs makes the ext4 image the read-only filesystem test mounts.
-TEST_PACKAGES := openssl lmdb-utils python3 python3-aiosmtpd postfix swaks libnet-ssleay-perl e2fsprogs
+# SMTP peers of the SMTP client tests; e2fsprogs makes the ext4 image the read-only filesystem test mounts;
+# chromium, chromium-driver and python3-selenium drive the admin console in a headless browser.
+TEST_PACKAGES := openssl lmdb-utils python3 python3-aiosmtpd postfix swaks libnet-ssleay-perl e2fsprogs \
+	chromium chromium-driver python3-selenium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Tests are built with warnings as errors (both test targets use the same flags, so neither rebuilds the other's work).
 TEST_BUILD_FLAGS := -Xswiftc -warnings-as-errors
