@@ -534,9 +534,12 @@ struct ConsoleResponderTests {
         #expect(pause.headers[.location] == "/providers?done=provider-paused")
         let paused = try await client.get("/providers?done=provider-paused").body
         #expect(paused.contains(#"<span class="provider-state paused" id="provider-state-0">paused</span>"#))
-        #expect(paused.contains(#"<form method="post" action="/providers/relay%3Cb%3E/resume" class="inline">"#) && paused.contains("provider-resume"))
+        #expect(
+            paused.contains(#"<form method="post" action="/providers/relay%3Cb%3E/resume" class="inline">"#) && paused.contains("provider-resume"))
         #expect(paused.contains(#"id="notice">The provider is paused"#))
         #expect(try await client.get("/").body.contains(#"<td class="provider-state paused">paused</td>"#))
+        let stats = try await client.get("/api/stats", headers: [.authorization: "Bearer \(FakeConsoleBackend.adminToken)"])
+        #expect(stats.body.contains(#"{"name":"relay<b>","up":false,"paused":true,"#))
 
         // A viewer sees the state but no button, and is refused.
         var viewer = ConsoleClient(try Self.makeResponder(backend))
