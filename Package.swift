@@ -330,6 +330,7 @@ let package = Package(
                 "MailTimeBroker",
                 "MailTimeClient",
                 "MailTimeConsole",
+                "MailTimeDelivery",
                 "MailTimeMessage",
                 "MailTimeJSON",
                 "MailTimeModel",

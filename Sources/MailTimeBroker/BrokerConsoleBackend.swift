@@ -25,7 +25,7 @@ struct BrokerConsoleBackend: ConsoleBackend {
 
     func list(_ query: EmailQuery) async throws -> [JobStatus] {
         let after = try query.after.map { (text) throws(ProtocolError) in try Self.jobID(text) }
-        return try await run(.list(state: query.state, after: after, limit: query.limit)).map { JobStatus($0) }
+        return try await run(.search(JobFilter(query.filter), after: after, limit: query.limit)).map { JobStatus($0) }
     }
 
     func email(id: String) async throws -> ConsoleEmail {
@@ -46,6 +46,7 @@ struct BrokerConsoleBackend: ConsoleBackend {
         switch selection {
         case .ids(let ids): requeue = .ids(try ids.map { (text) throws(ProtocolError) in try Self.jobID(text) })
         case .allFailed: requeue = .allFailed
+        case .matching(let filter): return try await apply(.requeue, matching: filter)
         }
         do {
             let count = try await queue.requeue(requeue).count
@@ -56,12 +57,27 @@ struct BrokerConsoleBackend: ConsoleBackend {
         }
     }
 
+    func cancel(matching filter: EmailFilter) async throws -> Int {
+        try await apply(.cancel, matching: filter)
+    }
+
+    func purge(matching filter: EmailFilter) async throws -> Int {
+        try await apply(.purge, matching: filter)
+    }
+
     func cancel(id: String) async throws -> CancelOutcome {
         try await run(.cancel(try Self.jobID(id)))
     }
 
     func setPaused(_ paused: Bool) {
         control.setPaused(paused)
+        if !paused { control.workArrived() }
+    }
+
+    func setProviderPaused(_ paused: Bool, name: String) throws {
+        guard control.setProviderPaused(paused, name: name) else {
+            throw ProtocolError(.notFound, "no provider is named \(name.prefix(64))")
+        }
         if !paused { control.workArrived() }
     }
 
@@ -101,6 +117,17 @@ struct BrokerConsoleBackend: ConsoleBackend {
         settings.append(.init(name: "local-name", value: smtp.localName))
         settings.append(.init(name: "pipelining", value: smtp.usesPipelining ? "yes" : "no"))
         return settings
+    }
+
+    /// A bulk action in batches, as `REQUEUE WHERE`, `CANCEL WHERE` and `PURGE WHERE` run it.
+    private func apply(_ action: BulkAction, matching filter: EmailFilter) async throws -> Int {
+        do {
+            let count = try await queue.apply(action, matching: JobFilter(filter))
+            if action == .requeue && count > 0 { control.workArrived() }
+            return count
+        } catch {
+            throw ProtocolError(queueError: error)
+        }
     }
 
     private func run<Result: Sendable>(_ operation: QueueOperation<Result>) async throws -> Result {

@@ -66,6 +66,15 @@ enum ConsoleAsset: String, Hashable, Sendable, CaseIterable {
         .muted { color: var(--muted); }
         ul.events { list-style: none; padding: 0; margin: 0; max-height: 16em; overflow: auto; background: #fff; border: 1px solid var(--line); }
         ul.events li { padding: 0.2em 0.6em; border-bottom: 1px solid var(--line); font-family: ui-monospace, monospace; font-size: 0.9em; }
+        form.filters { display: flex; flex-wrap: wrap; gap: 0.5em 1em; align-items: end; background: #fff; padding: 0.8em; border: 1px solid var(--line); }
+        form.filters label { display: flex; flex-direction: column; font-size: 0.9em; color: var(--muted); }
+        form.filters input, form.filters select { font: inherit; padding: 0.2em 0.4em; min-width: 9em; }
+        ol.attempts { background: #fff; border: 1px solid var(--line); padding: 0.6em 0.6em 0.6em 2.6em; }
+        ol.attempts li { padding: 0.3em 0; border-bottom: 1px solid var(--line); }
+        .attempt-outcome.sent { color: var(--good); font-weight: 600; }
+        .attempt-outcome.deferred, .attempt-outcome.expired { color: var(--warn); font-weight: 600; }
+        .attempt-outcome.failed, .attempt-outcome.cancelled { color: var(--bad); font-weight: 600; }
+        section.provider { margin-bottom: 1.5em; }
         """
 
     private static let javaScript = """
@@ -131,8 +140,9 @@ enum ConsoleAsset: String, Hashable, Sendable, CaseIterable {
               var row = document.querySelector("tr[data-provider='" + CSS.escape(provider.name) + "']");
               if (!row) { return; }
               var state = row.querySelector(".provider-state");
-              state.textContent = provider.up ? "up" : "down";
-              state.className = "provider-state " + (provider.up ? "up" : "down");
+              var name = provider.paused ? "paused" : (provider.up ? "up" : "down");
+              state.textContent = name;
+              state.className = "provider-state " + name;
               row.querySelector(".provider-sent").textContent = String(provider.sent);
               row.querySelector(".provider-failures").textContent = String(provider.failures);
               row.querySelector(".provider-error").textContent = provider.last_error || "";

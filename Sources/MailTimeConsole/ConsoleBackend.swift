@@ -13,7 +13,7 @@ public protocol ConsoleBackend: Sendable {
     /// `STATS`: counts per state, the oldest ready email's age, the providers' health.
     func stats() async throws -> BrokerStats
 
-    /// `LIST`: the emails the query selects, in id order.
+    /// `LIST key=value …`: the emails the query's filter selects, in id order.
     func list(_ query: EmailQuery) async throws -> [JobStatus]
 
     /// `STATUS` and the stored email: `nil` content once its body is purged.
@@ -22,11 +22,22 @@ public protocol ConsoleBackend: Sendable {
     /// `REQUEUE`: puts the selected failed or cancelled emails back in the queue; returns how many.
     func requeue(_ selection: EmailSelection) async throws -> Int
 
+    /// `CANCEL WHERE`: cancels every waiting email matching `filter` (leased ones when their sender
+    /// reports back); returns how many.
+    func cancel(matching filter: EmailFilter) async throws -> Int
+
+    /// `PURGE WHERE`: deletes every sent, failed or cancelled email matching `filter`; returns how many.
+    func purge(matching filter: EmailFilter) async throws -> Int
+
     /// `CANCEL`: cancels the email now, or once its current attempt ends.
     func cancel(id: String) async throws -> CancelOutcome
 
     /// `PAUSE` (`true`) or `RESUME` (`false`) of the broker's own senders.
     func setPaused(_ paused: Bool)
+
+    /// `PAUSE PROVIDER` (`true`) or `RESUME PROVIDER` (`false`): holds the provider's circuit open
+    /// by hand, or lets it close again. Throws `NOT_FOUND` when no provider has that name.
+    func setProviderPaused(_ paused: Bool, name: String) throws
 
     /// The configured SMTP providers (secrets redacted) with their health, in configuration order.
     func providers() -> [ConsoleProvider]
@@ -36,18 +47,17 @@ public protocol ConsoleBackend: Sendable {
     func subscribe(_ handler: @escaping @Sendable (MailTimeEvent) -> Void) -> ConsoleSubscription
 }
 
-/// Which emails a list shows: one state, in id order, a page at a time. Later filters are added as
-/// optional properties, each `nil` by default.
+/// Which emails a list shows: those matching a filter, in id order, a page at a time.
 public struct EmailQuery: Hashable, Sendable {
-    /// The state the emails are in.
-    public var state: JobState
+    /// The conditions every email shown meets; none shows every email.
+    public var filter: EmailFilter
     /// The page starts after this id.
     public var after: String?
     /// How many emails at most (1 to 1,000).
     public var limit: Int
 
-    public init(state: JobState, after: String? = nil, limit: Int = 50) {
-        self.state = state
+    public init(filter: EmailFilter, after: String? = nil, limit: Int = 50) {
+        self.filter = filter
         self.after = after
         self.limit = limit
     }
@@ -59,6 +69,8 @@ public enum EmailSelection: Hashable, Sendable {
     case ids([String])
     /// Every failed email.
     case allFailed
+    /// Every email matching the filter (`REQUEUE WHERE`).
+    case matching(EmailFilter)
 }
 
 /// Ends an event subscription when cancelled.

@@ -3,6 +3,7 @@ import Hummingbird
 import MailTimeJSON
 import MailTimeModel
 import MailTimeProtocol
+import NIOCore
 
 extension ConsoleResponder {
     /// The JSON API (README, "JSON API"): each request carries `Authorization: Bearer <token>`; admin
@@ -75,6 +76,21 @@ extension ConsoleResponder {
                 writer.string(outcome.rawValue)
                 writer.endObject()
             }
+        case .bulk(let action):
+            let count = try await bulk(action, try await Self.bulkFilter(query, request: request))
+            logger.notice("console API bulk action", metadata: ["action": "\(action.rawValue)", "count": "\(count)"])
+            return Self.json(.ok) { Self.writeObject(&$0, "count", count) }
+        case .pauseProvider(let name, let paused):
+            try backend.setProviderPaused(paused, name: name)
+            logger.notice(paused ? "console API paused a provider" : "console API resumed a provider", metadata: ["provider": "\(name)"])
+            return Self.json(.ok) { writer in
+                writer.beginObject()
+                writer.key("provider")
+                writer.string(name)
+                writer.key("paused")
+                writer.bool(paused)
+                writer.endObject()
+            }
         case .requeueFailed:
             let count = try await backend.requeue(.allFailed)
             return Self.json(.ok) { Self.writeObject(&$0, "requeued", count) }
@@ -122,14 +138,9 @@ extension ConsoleResponder {
         }
     }
 
-    /// `state` (required), `after` and `limit` (1 to 1,000, default 50) of `GET /api/emails`.
+    /// The filter (``EmailFilter/keys``), `after` and `limit` (1 to 1,000, default 50) of `GET /api/emails`.
     static func emailQuery(_ query: FormFields) throws(ProtocolError) -> EmailQuery {
-        guard let name = query["state"] else {
-            throw ProtocolError(.badArguments, "state is required: scheduled, ready, leased, sent, failed or cancelled")
-        }
-        guard let state = JobState(name: name) else {
-            throw ProtocolError(.badArguments, "\(name.prefix(40)) is not a state: scheduled, ready, leased, sent, failed or cancelled")
-        }
+        let filter = try EmailFilter(fields: query)
         var limit = 50
         if let text = query["limit"] {
             guard let number = Int(text), text.allSatisfy(\.isASCII), text.first != "+" else {
@@ -139,7 +150,23 @@ extension ConsoleResponder {
             limit = number
         }
         let after = query["after"].flatMap { $0.isEmpty ? nil : $0 }
-        return EmailQuery(state: state, after: after, limit: limit)
+        return EmailQuery(filter: filter, after: after, limit: limit)
+    }
+
+    /// The filter of a bulk action: its query parameters, or a JSON object in its body (not both).
+    static func bulkFilter(_ query: FormFields, request: Request) async throws -> EmailFilter {
+        let fromQuery = try EmailFilter(fields: query)
+        guard let body = try? await request.body.collect(upTo: maximumBodySize) else {
+            throw ProtocolError(.badArguments, "the body is larger than \(maximumBodySize) bytes")
+        }
+        let bytes = Array(buffer: body)
+        guard bytes.contains(where: { ![UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n")].contains($0) }) else {
+            return fromQuery
+        }
+        guard fromQuery.isEmpty else {
+            throw ProtocolError(.badArguments, "give the filter as query parameters or as a JSON body, not both")
+        }
+        return try EmailFilter(json: bytes)
     }
 
     /// `{"error":{"code":…,"message":…}}` with the HTTP status of its code.

@@ -9,8 +9,8 @@ extension ConsoleResponder {
     /// The emails a page of the list shows.
     static let pageSize = 50
 
-    /// A page, or the result of a form, for a logged-in session (CSRF and role already checked).
-    func respondToPage(_ route: ConsoleRoute, request: Request, session: ConsoleSession) async -> Response {
+    /// A page, or the result of a `form`, for a logged-in session (CSRF and role already checked).
+    func respondToPage(_ route: ConsoleRoute, request: Request, form: FormFields?, session: ConsoleSession) async -> Response {
         let query = FormFields(request.uri.query ?? "")
         do {
             switch route {
@@ -28,6 +28,16 @@ extension ConsoleResponder {
             case .emailAction(let id, .cancel):
                 let outcome = try await backend.cancel(id: id)
                 return Self.redirect("/emails/\(id)?done=\(outcome == .cancelled ? "cancelled" : "cancel-requested")")
+            case .bulk(let action):
+                let filter = try EmailFilter(fields: form ?? FormFields(""))
+                let count = try await bulk(action, filter)
+                logger.notice("console bulk action", metadata: ["action": "\(action.rawValue)", "count": "\(count)"])
+                let query = filter.queryString
+                return Self.redirect("/emails?\(query)\(query.isEmpty ? "" : "&")done=bulk-\(action.rawValue)&count=\(count)")
+            case .pauseProvider(let name, let paused):
+                try backend.setProviderPaused(paused, name: name)
+                logger.notice(paused ? "console paused a provider" : "console resumed a provider", metadata: ["provider": "\(name)"])
+                return Self.redirect("/providers?done=provider-\(paused ? "paused" : "resumed")")
             case .requeueFailed:
                 let count = try await backend.requeue(.allFailed)
                 return Self.redirect("/emails?state=failed&done=requeued&count=\(count)")
@@ -58,6 +68,12 @@ extension ConsoleResponder {
         case "unchanged": return "Nothing was requeued."
         case "cancelled": return "The email is cancelled."
         case "cancel-requested": return "The email is being sent; it is cancelled when the attempt ends, unless it is delivered."
+        case "bulk-requeue", "bulk-cancel", "bulk-purge":
+            guard let count = query["count"].flatMap(Int.init) else { return nil }
+            let verb = query["done"] == "bulk-requeue" ? "Requeued" : query["done"] == "bulk-cancel" ? "Cancelled" : "Purged"
+            return "\(verb) \(count) email\(count == 1 ? "" : "s") matching the filter."
+        case "provider-paused": return "The provider is paused: no email goes through it until it is resumed."
+        case "provider-resumed": return "The provider is resumed."
         case "paused": return "The embedded senders are paused."
         case "resumed": return "The embedded senders are running."
         default: return nil
@@ -81,27 +97,59 @@ extension ConsoleResponder {
     }
 
     private func emailsPage(query: FormFields, session: ConsoleSession) async throws -> Response {
-        let stateName = query["state"] ?? "ready"
-        guard let state = JobState(name: stateName) else {
-            throw ProtocolError(.badArguments, "\(stateName.prefix(40)) is not a state (scheduled, ready, leased, sent, failed, cancelled)")
-        }
+        let filter = try EmailFilter(fields: query)
         let after = query["after"].flatMap { $0.isEmpty ? nil : $0 }
-        let jobs = try await backend.list(EmailQuery(state: state, after: after, limit: Self.pageSize))
+        let jobs = try await backend.list(EmailQuery(filter: filter, after: after, limit: Self.pageSize))
+        let state = filter.state
+        let rows = jobs.map { job -> [String: Any] in
+            [
+                "id": job.id, "state": job.state.name, "attempts": job.attempts, "created": Self.time(job.createdAt),
+                "updated": Self.time(job.updatedAt), "lastError": job.lastError.map { "\($0.code.name): \($0.text)" } ?? "",
+            ]
+        }
         var values: [String: Any] = [
-            "state": state.name,
+            "heading": filter.isEmpty ? "all" : filter.arguments.joined(separator: ", "),
             "states": JobState.allCases.map { ["name": $0.name, "current": $0 == state] as [String: Any] },
-            "rows": jobs.map { job -> [String: Any] in
-                [
-                    "id": job.id, "state": job.state.name, "attempts": job.attempts, "created": Self.time(job.createdAt),
-                    "updated": Self.time(job.updatedAt), "lastError": job.lastError.map { "\($0.code.name): \($0.text)" } ?? "",
-                ]
-            },
-            "bulkRequeue": state == .failed && session.mayAct,
+            "rows": rows,
+            "requeueFailed": state == .failed && session.mayAct,
             "csrf": session.csrfToken,
         ]
+        let inputs: [(String, String?)] = [
+            ("recipient", filter.recipient), ("domain", filter.domain), ("sender", filter.sender), ("tag", filter.tag),
+            ("provider", filter.provider), ("errorCode", filter.errorCode), ("createdFrom", filter.createdFrom.map(String.init)),
+            ("createdTo", filter.createdTo.map(String.init)),
+        ]
+        for (name, value) in inputs { values[name] = value ?? "" }
+        if !filter.isEmpty && session.mayAct {
+            // Each action is offered where it can change something: its states include the filter's.
+            let offered: (Set<JobState>) -> Bool = { states in state.map { states.contains($0) } ?? true }
+            let bulk: [String: Any] = [
+                "hidden": filter.fields.map { ["name": $0.name, "value": $0.value] },
+                "requeue": offered([.failed, .cancelled]),
+                "cancel": offered([.scheduled, .ready, .leased]),
+                "purge": offered([.sent, .failed, .cancelled]),
+            ]
+            values["bulk"] = bulk
+        }
         if after != nil { values["after"] = true }
-        if jobs.count == Self.pageSize, let last = jobs.last { values["next"] = last.id }
+        if jobs.count == Self.pageSize, let last = jobs.last {
+            let query = filter.queryString
+            values["next"] = "/emails?\(query)\(query.isEmpty ? "" : "&")after=\(EmailFilter.percentEncoded(last.id))"
+        }
         return Self.html(.ok, pages.render("emails", title: "Emails", values: values, session: session, notice: Self.notice(query)))
+    }
+
+    /// Runs a bulk action of the Emails page or the API on `filter`; returns how many emails it changed.
+    /// An empty filter gets `BAD_ARGUMENTS`, as `REQUEUE WHERE` without a condition does.
+    func bulk(_ action: ConsoleRoute.BulkAction, _ filter: EmailFilter) async throws -> Int {
+        guard !filter.isEmpty else {
+            throw ProtocolError(.badArguments, "a bulk \(action.rawValue) takes at least one condition")
+        }
+        return switch action {
+        case .requeue: try await backend.requeue(.matching(filter))
+        case .cancel: try await backend.cancel(matching: filter)
+        case .purge: try await backend.purge(matching: filter)
+        }
     }
 
     private func emailPage(id: String, session: ConsoleSession, notice: String?) async throws -> Response {
@@ -134,6 +182,10 @@ extension ConsoleResponder {
             if let at = failure.at { error["at"] = Self.time(at) }
             values["lastError"] = error
         }
+        if let history = status.history {
+            values["history"] = history.attempts.reversed().map(Self.values(of:))
+            if history.dropped > 0 { values["dropped"] = history.dropped }
+        }
         if let payload = email.payload {
             values["content"] = Self.values(of: try Self.content(of: payload))
         }
@@ -157,13 +209,15 @@ extension ConsoleResponder {
         let providers = backend.providers().enumerated().map { index, provider -> [String: Any] in
             var values = Self.values(of: provider.health)
             values["index"] = index
+            values["path"] = EmailFilter.percentEncoded(provider.health.name)
+            values["paused"] = provider.health.isPaused
             values["settings"] = provider.settings.map { ["name": $0.name, "value": $0.value] }
             return values
         }
         let values: [String: Any] = [
             "delivery": stats.isPaused ? "paused" : "running",
             "deliveryClass": stats.isPaused ? "paused" : "up",
-            "paused": stats.isPaused,
+            "deliveryPaused": stats.isPaused,
             "mayAct": session.mayAct,
             "csrf": session.csrfToken,
             "providers": providers,
@@ -180,11 +234,30 @@ extension ConsoleResponder {
         }
     }
 
+    /// A provider's health for the pages; its state is `paused` (by an operator), `up` or `down` (its circuit).
     static func values(of health: ProviderHealth) -> [String: Any] {
-        [
-            "name": health.name, "state": health.isUp ? "up" : "down", "stateClass": health.isUp ? "up" : "down", "sent": health.sent,
+        let state = health.isPaused ? "paused" : health.isUp ? "up" : "down"
+        return [
+            "name": health.name, "state": state, "stateClass": state, "sent": health.sent,
             "failures": health.failures, "consecutiveFailures": health.consecutiveFailures, "lastError": health.lastError ?? "",
         ]
+    }
+
+    /// One attempt of an email's history for its timeline.
+    static func values(of attempt: DeliveryAttempt) -> [String: Any] {
+        var values: [String: Any] = [
+            "number": attempt.number,
+            "outcome": attempt.outcome.name,
+            "at": time(attempt.endedAt),
+            "provider": attempt.provider ?? "",
+            "hasRecipients": !attempt.recipients.isEmpty,
+            "recipients": attempt.recipients.map {
+                ["address": $0.address, "accepted": $0.accepted, "code": $0.code, "reply": $0.reply] as [String: Any]
+            },
+        ]
+        if let duration = attempt.durationMilliseconds { values["duration"] = "\(duration) ms" }
+        if let error = attempt.error { values["error"] = ["code": error.code.name, "text": error.text] }
+        return values
     }
 
     static func values(of content: EmailContent) -> [String: Any] {

@@ -85,8 +85,10 @@ public struct ConsoleResponder: HTTPResponder {
                 if case .events = route { return Self.text(.unauthorized, "log in first") }
                 return Self.redirect("/login")
             }
+            var form: FormFields?
             if request.method == .post {
-                guard let form = await form(of: request), checkCSRF(form, request: request, session: session) else {
+                form = await self.form(of: request)
+                guard let form, checkCSRF(form, request: request, session: session) else {
                     return errorPage(
                         .forbidden, heading: "Refused", message: "The request did not carry this session's CSRF token.", session: session)
                 }
@@ -100,7 +102,7 @@ public struct ConsoleResponder: HTTPResponder {
                     return errorPage(.forbidden, heading: "Refused", message: "A viewer token can look but not act.", session: session)
                 }
             }
-            return await respondToPage(route, request: request, session: session)
+            return await respondToPage(route, request: request, form: form, session: session)
         }
     }
 

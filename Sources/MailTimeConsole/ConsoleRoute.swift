@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 
 /// What a request asks for, from its method and path alone (README, "Admin console" and "JSON API").
@@ -7,21 +8,29 @@ enum ConsoleRoute: Hashable, Sendable {
         case requeue, cancel
     }
 
+    /// An action on every email matching a filter.
+    enum BulkAction: String, Hashable, Sendable {
+        case requeue, cancel, purge
+    }
+
     /// The JSON API, under `/api/`.
     enum API: Hashable, Sendable {
         case stats
         case emails
         case email(String)
         case emailAction(String, EmailAction)
+        case bulk(BulkAction)
         case requeueFailed
         case pause(Bool)
+        /// Pauses (`true`) or resumes the provider of that name.
+        case pauseProvider(String, Bool)
         case providers
         case throughput
 
         /// Whether the endpoint changes the queue or the senders: only for admin tokens.
         var isAction: Bool {
             switch self {
-            case .emailAction, .requeueFailed, .pause: true
+            case .emailAction, .bulk, .requeueFailed, .pause, .pauseProvider: true
             case .stats, .emails, .email, .providers, .throughput: false
             }
         }
@@ -36,8 +45,12 @@ enum ConsoleRoute: Hashable, Sendable {
     /// The HTML body of an email, for the sandboxed frame.
     case preview(String)
     case emailAction(String, EmailAction)
+    /// A bulk action on the filter its form carries.
+    case bulk(BulkAction)
     case requeueFailed
     case pause(Bool)
+    /// Pauses (`true`) or resumes the provider of that name.
+    case pauseProvider(String, Bool)
     case providers
     /// The live updates (Server-Sent Events).
     case events
@@ -105,19 +118,33 @@ enum ConsoleRoute: Hashable, Sendable {
         case 2:
             switch (parts[0], parts[1]) {
             case ("emails", "requeue-failed"): return .requeueFailed
+            case ("emails", let action): return BulkAction(rawValue: action).map { .bulk($0) }
             case ("api", "requeue-failed"): return .api(.requeueFailed)
             case ("api", "pause"): return .api(.pause(true))
             case ("api", "resume"): return .api(.pause(false))
             default: return nil
             }
         case 3:
+            if parts[0] == "api", parts[1] == "emails" { return BulkAction(rawValue: parts[2]).map { .api(.bulk($0)) } }
+            if parts[0] == "providers" { return providerAction(parts[1], parts[2]).map { .pauseProvider($0, $1) } }
             guard parts[0] == "emails", let action = EmailAction(rawValue: parts[2]) else { return nil }
             return .emailAction(parts[1], action)
         case 4:
+            if parts[0] == "api", parts[1] == "providers" { return providerAction(parts[2], parts[3]).map { .api(.pauseProvider($0, $1)) } }
             guard parts[0] == "api", parts[1] == "emails", let action = EmailAction(rawValue: parts[3]) else { return nil }
             return .api(.emailAction(parts[2], action))
         default:
             return nil
+        }
+    }
+
+    /// The provider name (percent-decoded) and whether to pause of `<name>/pause` or `<name>/resume`.
+    private static func providerAction(_ name: String, _ action: String) -> (String, Bool)? {
+        guard let decoded = name.removingPercentEncoding, !decoded.isEmpty else { return nil }
+        switch action {
+        case "pause": return (decoded, true)
+        case "resume": return (decoded, false)
+        default: return nil
         }
     }
 }

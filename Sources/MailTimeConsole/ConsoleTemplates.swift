@@ -77,25 +77,44 @@ enum ConsoleTemplates {
         """
 
     static let emails = """
-        <h1>Emails: {{state}}</h1>
+        <h1>Emails: <span id="filter-heading">{{heading}}</span></h1>
         <p id="state-links">{{#states}}<a href="/emails?state={{name}}" id="state-{{name}}"{{#current}} class="current"{{/current}}>{{name}}</a> {{/states}}</p>
-        {{#bulkRequeue}}
+        <form method="get" action="/emails" id="filter-form" class="filters">
+        <label>State <select name="state" id="filter-state"><option value="">any</option>{{#states}}<option value="{{name}}"{{#current}} selected{{/current}}>{{name}}</option>{{/states}}</select></label>
+        <label>Recipient <input name="recipient" id="filter-recipient" value="{{recipient}}"></label>
+        <label>Domain <input name="domain" id="filter-domain" value="{{domain}}"></label>
+        <label>Sender <input name="sender" id="filter-sender" value="{{sender}}"></label>
+        <label>Tag <input name="tag" id="filter-tag" value="{{tag}}"></label>
+        <label>Provider <input name="provider" id="filter-provider" value="{{provider}}"></label>
+        <label>Error code <input name="error-code" id="filter-error-code" value="{{errorCode}}" placeholder="SMTP_TEMPORARY"></label>
+        <label>Created from <input name="created-from" id="filter-created-from" value="{{createdFrom}}" inputmode="numeric" placeholder="Unix ms"></label>
+        <label>Created before <input name="created-to" id="filter-created-to" value="{{createdTo}}" inputmode="numeric" placeholder="Unix ms"></label>
+        <button type="submit" id="filter-submit">Filter</button> <a href="/emails" id="filter-clear">Clear</a>
+        </form>
+        {{#bulk}}
+        <p id="bulk-actions">Every email matching the filter:
+        {{#requeue}}<form method="post" action="/emails/requeue" class="inline"><input type="hidden" name="csrf" value="{{csrf}}">{{#hidden}}<input type="hidden" name="{{name}}" value="{{value}}">{{/hidden}}<button type="submit" id="bulk-requeue">Requeue</button></form>{{/requeue}}
+        {{#cancel}}<form method="post" action="/emails/cancel" class="inline" data-confirm="Cancel every email matching the filter?"><input type="hidden" name="csrf" value="{{csrf}}">{{#hidden}}<input type="hidden" name="{{name}}" value="{{value}}">{{/hidden}}<button type="submit" class="secondary" id="bulk-cancel">Cancel</button></form>{{/cancel}}
+        {{#purge}}<form method="post" action="/emails/purge" class="inline" data-confirm="Delete every sent, failed or cancelled email matching the filter?"><input type="hidden" name="csrf" value="{{csrf}}">{{#hidden}}<input type="hidden" name="{{name}}" value="{{value}}">{{/hidden}}<button type="submit" class="secondary" id="bulk-purge">Purge</button></form>{{/purge}}
+        </p>
+        {{/bulk}}
+        {{#requeueFailed}}
         <form method="post" action="/emails/requeue-failed" data-confirm="Requeue every failed email?" id="requeue-failed-form">
         <input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" id="requeue-failed">Requeue all failed</button>
         </form>
-        {{/bulkRequeue}}
+        {{/requeueFailed}}
         <table id="email-list"><thead><tr><th>Id</th><th>State</th><th>Attempts</th><th>Created</th><th>Updated</th><th>Last error</th></tr></thead><tbody>
         {{#rows}}<tr data-email-id="{{id}}"><td><a href="/emails/{{id}}">{{id}}</a></td><td>{{state}}</td><td>{{attempts}}</td><td>{{created}}</td><td>{{updated}}</td><td>{{lastError}}</td></tr>{{/rows}}
         </tbody></table>
-        {{^rows}}<p class="muted" id="no-emails">No {{state}} emails{{#after}} after this point{{/after}}.</p>{{/rows}}
-        {{#next}}<p><a href="/emails?state={{state}}&amp;after={{next}}" id="next-page">Next page</a></p>{{/next}}
+        {{^rows}}<p class="muted" id="no-emails">No emails match{{#after}} after this point{{/after}}.</p>{{/rows}}
+        {{#next}}<p><a href="{{next}}" id="next-page">Next page</a></p>{{/next}}
         """
 
     static let email = """
         <h1>Email <span id="email-id" data-email-id="{{id}}">{{id}}</span></h1>
         <dl class="fields" id="email-status">
         <dt>State</dt><dd id="email-state">{{state}}{{#cancelRequested}} (cancel requested){{/cancelRequested}}</dd>
-        <dt>Attempts</dt><dd id="email-attempts">{{attempts}}</dd>
+        <dt>Attempts</dt><dd id="email-attempt-count">{{attempts}}</dd>
         <dt>Priority</dt><dd>{{priority}}</dd>
         <dt>Created</dt><dd>{{created}}</dd>
         <dt>Updated</dt><dd>{{updated}}</dd>
@@ -114,6 +133,17 @@ enum ConsoleTemplates {
         <h2>Last error</h2>
         <p class="error" id="last-error"><strong>{{code}}</strong> {{text}}{{#provider}} (provider {{provider}}){{/provider}}{{#at}} at {{at}}{{/at}}</p>
         {{/lastError}}
+        <h2>Attempts</h2>
+        <ol class="attempts" id="email-attempts" reversed>
+        {{#history}}<li class="attempt" data-outcome="{{outcome}}" data-provider="{{provider}}">
+        <strong class="attempt-number">#{{number}}</strong> <span class="attempt-outcome {{outcome}}">{{outcome}}</span> at <span class="attempt-time">{{at}}</span>
+        · provider <span class="attempt-provider">{{provider}}</span>{{#duration}} · <span class="attempt-duration">{{duration}}</span>{{/duration}}
+        {{#error}}<p class="error attempt-error"><strong>{{code}}</strong> {{text}}</p>{{/error}}
+        {{#hasRecipients}}<table class="attempt-recipients"><tbody>{{#recipients}}<tr><td>{{address}}</td><td>{{code}}</td><td>{{reply}}</td></tr>{{/recipients}}</tbody></table>{{/hasRecipients}}
+        </li>{{/history}}
+        </ol>
+        {{^history}}<p class="muted" id="no-attempts">No attempt has ended yet.</p>{{/history}}
+        {{#dropped}}<p class="muted" id="attempts-dropped">older attempts dropped: {{dropped}}</p>{{/dropped}}
         {{#hasRecipients}}
         <h2>Recipients</h2>
         <table id="recipient-results"><thead><tr><th>Address</th><th>Accepted</th><th>Code</th><th>Reply</th></tr></thead><tbody>
@@ -157,17 +187,23 @@ enum ConsoleTemplates {
         <h1>Providers</h1>
         <p>Delivery: <strong id="delivery-state" class="{{deliveryClass}}">{{delivery}}</strong></p>
         {{#mayAct}}
-        {{#paused}}<form method="post" action="/resume" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" id="resume">Resume all senders</button></form>{{/paused}}
-        {{^paused}}<form method="post" action="/pause" class="inline" data-confirm="Pause every embedded sender?"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary" id="pause">Pause all senders</button></form>{{/paused}}
+        {{#deliveryPaused}}<form method="post" action="/resume" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" id="resume">Resume all senders</button></form>{{/deliveryPaused}}
+        {{^deliveryPaused}}<form method="post" action="/pause" class="inline" data-confirm="Pause every embedded sender?"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary" id="pause">Pause all senders</button></form>{{/deliveryPaused}}
         {{/mayAct}}
         {{#providers}}
-        <h2 data-provider="{{name}}">{{name}} <span class="provider-state {{stateClass}}" id="provider-state-{{index}}">{{state}}</span></h2>
+        <section class="provider" data-provider="{{name}}">
+        <h2>{{name}} <span class="provider-state {{stateClass}}" id="provider-state-{{index}}">{{state}}</span></h2>
+        {{#mayAct}}
+        {{#paused}}<form method="post" action="/providers/{{path}}/resume" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="provider-resume" id="provider-resume-{{index}}">Resume this provider</button></form>{{/paused}}
+        {{^paused}}<form method="post" action="/providers/{{path}}/pause" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary provider-pause" id="provider-pause-{{index}}">Pause this provider</button></form>{{/paused}}
+        {{/mayAct}}
         <dl class="fields" id="provider-{{index}}">
         {{#settings}}<dt>{{name}}</dt><dd>{{value}}</dd>{{/settings}}
         <dt>Sent</dt><dd>{{sent}}</dd>
         <dt>Failures</dt><dd>{{failures}} ({{consecutiveFailures}} in a row)</dd>
         <dt>Last error</dt><dd>{{lastError}}</dd>
         </dl>
+        </section>
         {{/providers}}
         {{^providers}}<p class="muted" id="no-providers">No SMTP providers are configured: the embedded senders write to the outbox in the data directory (or there are none).</p>{{/providers}}
         """

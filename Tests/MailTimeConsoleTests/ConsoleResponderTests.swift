@@ -21,13 +21,31 @@ struct ConsoleResponderTests {
         """#.utf8
     )
 
+    /// The failed email's last two attempts, two older ones dropped.
+    static let history = AttemptHistory(
+        attempts: [
+            DeliveryAttempt(
+                number: 3, outcome: .deferred, endedAt: 1_765_000_030_000, durationMilliseconds: 412, provider: "backup",
+                error: DeliveryFailure(code: .smtpTemporary, text: "451 greylisted"),
+                recipients: [RecipientResult(address: "<b>x</b>@example.com", accepted: false, code: 451, reply: "451 4.7.1 try later")]
+            ),
+            DeliveryAttempt(
+                number: 4, outcome: .failed, endedAt: 1_765_000_060_000, durationMilliseconds: 97, provider: "relay",
+                error: DeliveryFailure(code: .smtpPermanent, text: "550 <script>alert('error')</script>"),
+                recipients: [RecipientResult(address: "<b>x</b>@example.com", accepted: false, code: 550, reply: "<i>no</i>")]
+            ),
+        ],
+        dropped: 2
+    )
+
     static func makeBackend() -> FakeConsoleBackend {
         FakeConsoleBackend(emails: [
             ConsoleEmail(
                 status: JobStatus(
                     id: failedID, state: .failed, attempts: 3, createdAt: 1_765_000_000_000, updatedAt: 1_765_000_060_000,
                     lastError: DeliveryFailure(code: .smtpPermanent, text: "550 <script>alert('error')</script>", provider: "relay"),
-                    recipients: [RecipientResult(address: "<b>x</b>@example.com", accepted: false, code: 550, reply: "<i>no</i>")]
+                    recipients: [RecipientResult(address: "<b>x</b>@example.com", accepted: false, code: 550, reply: "<i>no</i>")],
+                    history: history
                 ),
                 payload: hostilePayload
             ),
@@ -46,13 +64,16 @@ struct ConsoleResponderTests {
     static let pages: [(HTTPRequest.Method, String)] = [
         (.get, "/"), (.get, "/emails"), (.get, "/emails?state=failed"), (.get, "/emails/\(failedID)"), (.get, "/emails/\(failedID)/preview"),
         (.get, "/providers"), (.post, "/emails/\(failedID)/requeue"), (.post, "/emails/\(failedID)/cancel"), (.post, "/emails/requeue-failed"),
-        (.post, "/pause"), (.post, "/resume"), (.post, "/logout"),
+        (.post, "/pause"), (.post, "/resume"), (.post, "/logout"), (.get, "/emails?state=failed&error-code=SMTP_PERMANENT&recipient="),
+        (.post, "/emails/requeue"), (.post, "/emails/cancel"), (.post, "/emails/purge"), (.post, "/providers/relay%3Cb%3E/pause"),
+        (.post, "/providers/relay%3Cb%3E/resume"),
     ]
     static let api: [(HTTPRequest.Method, String)] = [
         (.get, "/api/stats"), (.get, "/api/emails?state=failed"), (.get, "/api/emails/\(failedID)"), (.get, "/api/providers"),
         (.get, "/api/throughput"),
         (.post, "/api/emails/\(failedID)/requeue"), (.post, "/api/emails/\(failedID)/cancel"), (.post, "/api/requeue-failed"),
-        (.post, "/api/pause"), (.post, "/api/resume"),
+        (.post, "/api/pause"), (.post, "/api/resume"), (.post, "/api/emails/requeue?state=failed"), (.post, "/api/emails/cancel?state=ready"),
+        (.post, "/api/emails/purge?state=failed"), (.post, "/api/providers/relay%3Cb%3E/pause"), (.post, "/api/providers/relay%3Cb%3E/resume"),
     ]
 
     @Test("without a session every page redirects to the login page, and the live updates refuse")
@@ -263,7 +284,7 @@ struct ConsoleResponderTests {
         #expect(stats.headers[.contentType] == "application/json")
         #expect(stats.body.contains(#""failed":1"#) && stats.body.contains(#""ready":1"#))
         let list = try await client.get("/api/emails?state=failed&limit=1", headers: bearer)
-        let failed = try await backend.list(EmailQuery(state: .failed)).map(\.json).joined()
+        let failed = try await backend.list(EmailQuery(filter: EmailFilter(state: .failed))).map(\.json).joined()
         #expect(list.body == #"{"emails":[\#(failed)],"next_after":"\#(Self.failedID)"}"# + "\n")
         let email = try await client.get("/api/emails/\(Self.failedID)", headers: bearer)
         #expect(email.body.contains(#""subject":"<script>alert('subject')</script>""#))
@@ -276,7 +297,8 @@ struct ConsoleResponderTests {
         let missing = try await client.get("/api/emails/0193a3c4-2f1e-7cc0-8a9e-000000000000", headers: bearer)
         #expect(missing.status == .notFound)
         #expect(missing.body.hasPrefix(#"{"error":{"code":"NOT_FOUND","message":"#))
-        #expect(try await client.get("/api/emails", headers: bearer).status == .badRequest)
+        let all = try await client.get("/api/emails", headers: bearer)
+        #expect(all.body.hasPrefix(#"{"emails":[{"id":"\#(Self.failedID)""#) && all.body.contains(Self.readyID), "every email without a filter")
         #expect(try await client.get("/api/emails?state=stuck", headers: bearer).body.contains("BAD_ARGUMENTS"))
         #expect(try await client.get("/api/emails?state=ready&limit=0", headers: bearer).body.contains("INVALID_ARGUMENT"))
 
@@ -357,5 +379,187 @@ struct ConsoleResponderTests {
         #expect(
             reply.body.contains(#"event: stats"# + "\n" + #"data: {"counts":{"scheduled":0,"ready":1,"leased":0,"sent":0,"failed":1,"cancelled":0}"#))
         #expect(backend.subscribers.withLock { $0.isEmpty }, "the stream unsubscribed when it ended")
+    }
+
+    @Test("the emails page filters, shows the filter in its form and keeps it in the next page's link")
+    func filteredEmailsPage() async throws {
+        // 51 failed emails: a full page and one more.
+        let ids = (0..<51).map { "0193a3c4-2f1e-7cc0-8a9e-" + String(String(100_000_000_000 + $0).suffix(12)) }
+        let backend = FakeConsoleBackend(
+            emails: ids.map { id in
+                ConsoleEmail(
+                    status: JobStatus(
+                        id: id, state: .failed, createdAt: 0, updatedAt: 0, lastError: DeliveryFailure(code: .smtpPermanent, text: "550 no")),
+                    payload: nil)
+            } + [ConsoleEmail(status: JobStatus(id: Self.readyID, state: .ready, createdAt: 0, updatedAt: 0), payload: nil)])
+        var client = ConsoleClient(try Self.makeResponder(backend))
+        _ = try await client.logIn(token: FakeConsoleBackend.adminToken)
+        let page = try await client.get("/emails?state=failed&error-code=SMTP_PERMANENT&recipient=&tag=")
+        #expect(page.status == .ok)
+        #expect(page.body.components(separatedBy: "<tr data-email-id=").count == 51, "a page of 50")
+        #expect(page.body.contains(#"<tr data-email-id="\#(ids[0])">"#) && !page.body.contains(ids[50]) && !page.body.contains(Self.readyID))
+        #expect(page.body.contains(#"<form method="get" action="/emails" id="filter-form""#))
+        #expect(page.body.contains(#"<option value="">any</option>"#) && page.body.contains(#"<option value="failed" selected>failed</option>"#))
+        #expect(page.body.contains(#"<input name="error-code" id="filter-error-code" value="SMTP_PERMANENT""#))
+        #expect(page.body.contains(#"<input name="recipient" id="filter-recipient" value="""#))
+        #expect(page.body.contains(#"id="filter-submit""#))
+        let next = #"href="/emails?state=failed&amp;error-code=SMTP_PERMANENT&amp;after=\#(ids[49])" id="next-page""#
+        #expect(page.body.contains(next), "\(page.body)")
+        let second = try await client.get("/emails?state=failed&error-code=SMTP_PERMANENT&after=\(ids[49])")
+        #expect(second.body.contains(#"<tr data-email-id="\#(ids[50])">"#) && !second.body.contains("next-page"))
+
+        // Any state, by error code: the ready email has none.
+        let byCode = try await client.get("/emails?state=&error-code=SMTP_PERMANENT")
+        #expect(byCode.body.contains(ids[0]) && !byCode.body.contains(Self.readyID))
+        #expect(try await client.get("/emails?after=\(ids[50])").body.contains(Self.readyID), "no filter lists every email")
+        #expect(try await client.get("/emails?created-from=yesterday").status == .badRequest)
+        #expect(try await client.get("/emails?state=stuck").status == .badRequest)
+    }
+
+    @Test("bulk actions act on the page's filter, with the CSRF token, and report the count")
+    func bulkActions() async throws {
+        let backend = Self.makeBackend()
+        var client = ConsoleClient(try Self.makeResponder(backend))
+        _ = try await client.logIn(token: FakeConsoleBackend.adminToken)
+        let unfiltered = try await client.get("/emails")
+        #expect(!unfiltered.body.contains("bulk-requeue"), "no bulk action without a filter")
+        let page = try await client.get("/emails?state=failed&error-code=SMTP_PERMANENT")
+        #expect(page.body.contains(#"id="bulk-requeue""#) && page.body.contains(#"id="bulk-purge""#))
+        #expect(!page.body.contains(#"id="bulk-cancel""#), "failed emails cannot be cancelled")
+        let hidden = #"<input type="hidden" name="state" value="failed"><input type="hidden" name="error-code" value="SMTP_PERMANENT">"#
+        #expect(page.body.contains(#"<form method="post" action="/emails/requeue" class="inline"><input type="hidden" name="csrf" value=""#))
+        #expect(page.body.contains(hidden + #"<button type="submit" id="bulk-requeue">"#))
+        let csrf = try #require(ConsoleClient.hiddenCSRF(in: page.body))
+        let form = "state=failed&error-code=SMTP_PERMANENT"
+
+        #expect(try await client.post("/emails/requeue", form: form).status == .forbidden)
+        #expect(try await client.post("/emails/requeue", form: "csrf=\(String(repeating: "0", count: 64))&" + form).status == .forbidden)
+        #expect(backend.actions.withLock { $0 } == FakeConsoleBackend.Actions())
+
+        let requeue = try await client.post("/emails/requeue", form: "csrf=\(csrf)&" + form)
+        #expect(requeue.status == .seeOther)
+        let location = try #require(requeue.headers[.location])
+        #expect(location == "/emails?state=failed&error-code=SMTP_PERMANENT&done=bulk-requeue&count=1")
+        let after = try await client.get(location)
+        #expect(after.body.contains(#"<p class="notice" id="notice">Requeued 1 email matching the filter.</p>"#))
+        let purge = try await client.post("/emails/purge", form: "csrf=\(csrf)&error-code=SMTP_PERMANENT&state=")
+        #expect(purge.headers[.location] == "/emails?error-code=SMTP_PERMANENT&done=bulk-purge&count=1")
+        #expect(try await client.get(try #require(purge.headers[.location])).body.contains("Purged 1 email matching the filter."))
+        let cancel = try await client.post("/emails/cancel", form: "csrf=\(csrf)&state=ready")
+        #expect(try await client.get(try #require(cancel.headers[.location])).body.contains("Cancelled 1 email matching the filter."))
+        let empty = try await client.post("/emails/purge", form: "csrf=\(csrf)&state=&recipient=")
+        #expect(empty.status == .badRequest && empty.body.contains("takes at least one condition"))
+        #expect(
+            backend.actions.withLock { $0 }
+                == FakeConsoleBackend.Actions(
+                    requeued: [.matching(EmailFilter(state: .failed, errorCode: "SMTP_PERMANENT"))],
+                    cancelledMatching: [EmailFilter(state: .ready)], purgedMatching: [EmailFilter(errorCode: "SMTP_PERMANENT")]))
+
+        // A viewer sees no bulk action and is refused one.
+        var viewer = ConsoleClient(try Self.makeResponder(backend))
+        _ = try await viewer.logIn(token: FakeConsoleBackend.viewerToken)
+        let viewerPage = try await viewer.get("/emails?state=failed")
+        #expect(viewerPage.status == .ok && !viewerPage.body.contains("bulk-"))
+        let viewerCSRF = try #require(ConsoleClient.hiddenCSRF(in: viewerPage.body))
+        #expect(try await viewer.post("/emails/requeue", form: "csrf=\(viewerCSRF)&state=failed").status == .forbidden)
+        #expect(backend.actions.withLock { $0.requeued.count } == 1)
+    }
+
+    @Test("the API's bulk actions take the filter as query parameters or a JSON body and reply the count")
+    func apiBulkActions() async throws {
+        let backend = Self.makeBackend()
+        var client = ConsoleClient(try Self.makeResponder(backend))
+        let bearer: HTTPFields = [.authorization: "Bearer \(FakeConsoleBackend.adminToken)"]
+        let requeue = try await client.send(.post, "/api/emails/requeue?state=failed&error-code=SMTP_PERMANENT", headers: bearer, body: "")
+        #expect(requeue.status == .ok && requeue.body == #"{"count":1}"# + "\n")
+        let purge = try await client.send(.post, "/api/emails/purge", headers: bearer, body: #"{"error-code":"SMTP_PERMANENT","state":"failed"}"#)
+        #expect(purge.body == #"{"count":1}"# + "\n")
+        let cancel = try await client.send(.post, "/api/emails/cancel", headers: bearer, body: #"{"created-from":0}"#)
+        #expect(cancel.body == #"{"count":1}"# + "\n", "the ready email")
+        for (path, body) in [
+            ("/api/emails/requeue", ""), ("/api/emails/requeue?state=failed", #"{"tag":"x"}"#), ("/api/emails/requeue", "[1]"),
+            ("/api/emails/requeue", #"{"colour":"red"}"#), ("/api/emails/requeue", "{"), ("/api/emails/requeue", #"{"tag":true}"#),
+        ] {
+            let reply = try await client.send(.post, path, headers: bearer, body: body)
+            #expect(reply.status == .badRequest && reply.body.contains(#""code":"BAD_ARGUMENTS""#), "\(path) \(body): \(reply.body)")
+        }
+        let viewer = try await client.send(
+            .post, "/api/emails/requeue?state=failed", headers: [.authorization: "Bearer \(FakeConsoleBackend.viewerToken)"], body: "")
+        #expect(viewer.status == .forbidden)
+        #expect(
+            backend.actions.withLock { $0 }
+                == FakeConsoleBackend.Actions(
+                    requeued: [.matching(EmailFilter(state: .failed, errorCode: "SMTP_PERMANENT"))],
+                    cancelledMatching: [EmailFilter(createdFrom: 0)], purgedMatching: [EmailFilter(state: .failed, errorCode: "SMTP_PERMANENT")]))
+    }
+
+    @Test("the email page shows the attempt timeline with each recipient's reply, escaped; the API gives the history")
+    func attemptTimeline() async throws {
+        var client = ConsoleClient(try Self.makeResponder(Self.makeBackend()))
+        _ = try await client.logIn(token: FakeConsoleBackend.adminToken)
+        let page = try await client.get("/emails/\(Self.failedID)").body
+        #expect(page.contains(#"<ol class="attempts" id="email-attempts" reversed>"#))
+        #expect(page.components(separatedBy: #"<li class="attempt" "#).count == 3)
+        let failed = try #require(page.range(of: #"<li class="attempt" data-outcome="failed" data-provider="relay">"#))
+        let deferred = try #require(page.range(of: #"<li class="attempt" data-outcome="deferred" data-provider="backup">"#))
+        #expect(failed.lowerBound < deferred.lowerBound, "newest first")
+        for shown in [
+            "#4</strong>", "#3</strong>", "2025-12-06T05:47:40Z", #"<span class="attempt-duration">412 ms</span>"#,
+            "<strong>SMTP_TEMPORARY</strong> 451 greylisted", "<td>451</td><td>451 4.7.1 try later</td>", "<td>&lt;i&gt;no&lt;/i&gt;</td>",
+            #"<p class="muted" id="attempts-dropped">older attempts dropped: 2</p>"#,
+        ] {
+            #expect(page.contains(shown), "\(shown)")
+        }
+        #expect(page.contains(#"<dd id="email-attempt-count">3</dd>"#))
+        let ready = try await client.get("/emails/\(Self.readyID)").body
+        #expect(ready.contains(#"id="no-attempts""#) && !ready.contains("attempts-dropped"))
+
+        let api = try await client.get("/api/emails/\(Self.failedID)", headers: [.authorization: "Bearer \(FakeConsoleBackend.adminToken)"])
+        #expect(api.body.contains(#""history":[{"attempt":3,"outcome":"deferred","#), "\(api.body)")
+        #expect(api.body.contains(#""history_dropped":2}"#))
+    }
+
+    @Test("a provider is paused and resumed from its row and the API; the overview shows it paused")
+    func providerPause() async throws {
+        let backend = Self.makeBackend()
+        var client = ConsoleClient(try Self.makeResponder(backend))
+        _ = try await client.logIn(token: FakeConsoleBackend.adminToken)
+        let page = try await client.get("/providers").body
+        #expect(page.contains(#"<section class="provider" data-provider="relay&lt;b&gt;">"#))
+        #expect(page.contains(#"<span class="provider-state down" id="provider-state-0">down</span>"#))
+        #expect(page.contains(#"<form method="post" action="/providers/relay%3Cb%3E/pause" class="inline">"#))
+        #expect(page.contains(#"class="secondary provider-pause""#) && !page.contains("provider-resume"))
+        let csrf = try #require(ConsoleClient.hiddenCSRF(in: page))
+        #expect(try await client.post("/providers/relay%3Cb%3E/pause", form: "").status == .forbidden)
+        #expect(try await client.post("/providers/nobody/pause", form: "csrf=\(csrf)").status == .notFound)
+        let pause = try await client.post("/providers/relay%3Cb%3E/pause", form: "csrf=\(csrf)")
+        #expect(pause.headers[.location] == "/providers?done=provider-paused")
+        let paused = try await client.get("/providers?done=provider-paused").body
+        #expect(paused.contains(#"<span class="provider-state paused" id="provider-state-0">paused</span>"#))
+        #expect(
+            paused.contains(#"<form method="post" action="/providers/relay%3Cb%3E/resume" class="inline">"#) && paused.contains("provider-resume"))
+        #expect(paused.contains(#"id="notice">The provider is paused"#))
+        #expect(try await client.get("/").body.contains(#"<td class="provider-state paused">paused</td>"#))
+        let stats = try await client.get("/api/stats", headers: [.authorization: "Bearer \(FakeConsoleBackend.adminToken)"])
+        #expect(stats.body.contains(#"{"name":"relay<b>","up":false,"paused":true,"#))
+
+        // A viewer sees the state but no button, and is refused.
+        var viewer = ConsoleClient(try Self.makeResponder(backend))
+        _ = try await viewer.logIn(token: FakeConsoleBackend.viewerToken)
+        let viewerPage = try await viewer.get("/providers").body
+        #expect(viewerPage.contains(">paused</span>") && !viewerPage.contains("provider-resume") && !viewerPage.contains("provider-pause"))
+        let viewerCSRF = try #require(ConsoleClient.hiddenCSRF(in: viewerPage))
+        #expect(try await viewer.post("/providers/relay%3Cb%3E/resume", form: "csrf=\(viewerCSRF)").status == .forbidden)
+        let viewerAPI = try await viewer.send(
+            .post, "/api/providers/relay%3Cb%3E/resume", headers: [.authorization: "Bearer \(FakeConsoleBackend.viewerToken)"], body: "")
+        #expect(viewerAPI.status == .forbidden)
+
+        let bearer: HTTPFields = [.authorization: "Bearer \(FakeConsoleBackend.adminToken)"]
+        let resume = try await client.send(.post, "/api/providers/relay%3Cb%3E/resume", headers: bearer, body: "")
+        #expect(resume.body == #"{"provider":"relay<b>","paused":false}"# + "\n")
+        let missing = try await client.send(.post, "/api/providers/nobody/pause", headers: bearer, body: "")
+        #expect(missing.status == .notFound && missing.body.contains(#""code":"NOT_FOUND""#))
+        #expect(try await client.get("/api/stats", headers: bearer).body.contains(#"{"name":"relay<b>","up":false,"paused":false,"#))
+        #expect(backend.actions.withLock { $0.providerPauses } == [FakeConsoleBackend.providerName: [true, false]])
     }
 }

@@ -13,7 +13,15 @@ final class FakeConsoleBackend: ConsoleBackend {
         var requeued: [EmailSelection] = []
         var cancelled: [String] = []
         var paused: [Bool] = []
+        /// Bulk cancels and purges.
+        var cancelledMatching: [EmailFilter] = []
+        var purgedMatching: [EmailFilter] = []
+        /// Provider pauses (`true`) and resumes, by name.
+        var providerPauses: [String: [Bool]] = [:]
     }
+
+    /// The one provider's name.
+    static let providerName = "relay<b>"
 
     let emails: [String: ConsoleEmail]
     let actions = Mutex(Actions())
@@ -38,13 +46,32 @@ final class FakeConsoleBackend: ConsoleBackend {
         return BrokerStats(
             counts: counts, oldestReadyAgeMilliseconds: 61_000, nextDueAt: nil, nextLeaseDeadline: nil,
             isPaused: actions.withLock { $0.paused.last ?? false }, connections: 1,
-            providers: [ProviderHealth(name: "relay<b>", isUp: false, sent: 3, failures: 2, consecutiveFailures: 2, lastError: "<script>x</script>")]
+            providers: [
+                ProviderHealth(
+                    name: Self.providerName, isUp: false, sent: 3, failures: 2, consecutiveFailures: 2, lastError: "<script>x</script>",
+                    isPaused: isProviderPaused)
+            ]
         )
     }
 
+    private var isProviderPaused: Bool { actions.withLock { $0.providerPauses[Self.providerName]?.last ?? false } }
+
     func list(_ query: EmailQuery) async throws -> [JobStatus] {
-        emails.values.map(\.status).filter { status in status.state == query.state && query.after.map { status.id > $0 } ?? true }
-            .sorted { $0.id < $1.id }.prefix(query.limit).map { $0 }
+        matching(query.filter).filter { status in query.after.map { status.id > $0 } ?? true }.prefix(query.limit).map { $0 }
+    }
+
+    /// The emails matching `filter`, in id order: the fake knows the state, the last error's code and
+    /// provider, and the recipients of the last attempt; a sender or tag condition matches nothing.
+    func matching(_ filter: EmailFilter) -> [JobStatus] {
+        emails.values.map(\.status).filter { status in
+            let addresses = status.recipients.map { $0.address.lowercased() }
+            return filter.state.map { status.state == $0 } ?? true
+                && filter.errorCode.map { status.lastError?.code.name == $0 } ?? true
+                && filter.provider.map { status.lastError?.provider == $0 } ?? true
+                && filter.recipient.map { addresses.contains($0.lowercased()) } ?? true
+                && filter.domain.map { domain in addresses.contains { $0.hasSuffix("@" + domain.lowercased()) } } ?? true
+                && filter.sender == nil && filter.tag == nil
+        }.sorted { $0.id < $1.id }
     }
 
     func email(id: String) async throws -> ConsoleEmail {
@@ -57,7 +84,20 @@ final class FakeConsoleBackend: ConsoleBackend {
         if case .ids(let ids) = selection, let id = ids.first, emails[id]?.status.state != .failed {
             throw ProtocolError(.invalidState, "job \(id) is not failed")
         }
+        if case .matching(let filter) = selection {
+            return matching(filter).filter { $0.state == .failed || $0.state == .cancelled }.count
+        }
         return 1
+    }
+
+    func cancel(matching filter: EmailFilter) async throws -> Int {
+        actions.withLock { $0.cancelledMatching.append(filter) }
+        return matching(filter).filter { !$0.state.isFinal }.count
+    }
+
+    func purge(matching filter: EmailFilter) async throws -> Int {
+        actions.withLock { $0.purgedMatching.append(filter) }
+        return matching(filter).filter(\.state.isFinal).count
     }
 
     func cancel(id: String) async throws -> CancelOutcome {
@@ -70,11 +110,16 @@ final class FakeConsoleBackend: ConsoleBackend {
         actions.withLock { $0.paused.append(paused) }
     }
 
+    func setProviderPaused(_ paused: Bool, name: String) throws {
+        guard name == Self.providerName else { throw ProtocolError(.notFound, "no provider is named \(name)") }
+        actions.withLock { $0.providerPauses[name, default: []].append(paused) }
+    }
+
     func providers() -> [ConsoleProvider] {
         [
             ConsoleProvider(
                 settings: [.init(name: "host", value: "smtp.example.com"), .init(name: "password", value: "(set; not shown)")],
-                health: ProviderHealth(name: "relay<b>", isUp: false, lastError: "<script>x</script>")
+                health: ProviderHealth(name: Self.providerName, isUp: false, lastError: "<script>x</script>", isPaused: isProviderPaused)
             )
         ]
     }
