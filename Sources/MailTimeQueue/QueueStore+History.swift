@@ -30,12 +30,15 @@ extension QueueStore {
         return selected.map(\.id).filter { requeued.remove($0) != nil }
     }
 
-    /// Puts one failed or cancelled job back in the queue, ready at once, with fresh attempts.
+    /// Puts one failed or cancelled job back in the queue, ready at once, with fresh attempts and
+    /// without the results of the recipients that refused it.
     func requeueOne(_ job: Job, now: Timestamp, _ transaction: LMDBTransaction) throws {
         var next = job
         next.state = .ready
         next.notBefore = now
         next.attempts = 0
+        // The recipients that refused it are tried again; those that accepted it are not sent it twice.
+        next.recipientResults = job.recipientResults.filter(\.accepted)
         next.cancelRequested = false
         next.finishedAt = nil
         next.lease = nil

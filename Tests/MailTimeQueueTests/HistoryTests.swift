@@ -24,6 +24,22 @@ import Testing
         }
     }
 
+    @Test func requeueTriesTheRefusedRecipientsAgainAndNotTheOnesThatAccepted() async throws {
+        try await withTestQueue { queue, _ in
+            let id = try await queue.enqueue([email()])[0].id
+            let leased = try #require(try await queue.lease(maximum: 1, visibility: .seconds(30), owner: "s").first)
+            let results = [
+                RecipientResult(address: "ann@example.org", accepted: true, code: 250, reply: "2.0.0 OK"),
+                RecipientResult(address: "bob@example.org", accepted: false, code: 550, reply: "5.1.1 no such user"),
+            ]
+            try await queue.fail(leased.job.id, token: leased.token, error: permanent, results: results)
+            #expect(try await queue.status(id).recipientResults == results)
+
+            #expect(try await queue.requeue(.ids([id])) == [id])
+            #expect(try await queue.status(id).recipientResults == [results[0]])
+        }
+    }
+
     @Test func purgeDeletesOldHistoryOnly() async throws {
         try await withTestQueue { queue, clock in
             let ids = try await queue.enqueue([email(), email(), email()]).map(\.id)
