@@ -22,7 +22,8 @@ struct BrokerLimitsTests {
         try await TestBroker.run({ $0.idleTimeout = .seconds(1) }) { broker in
             let client = try OpenSSLClient(port: broker.port)
             _ = await client.line()
-            #expect(await client.closes(within: .seconds(5)))
+            // A 1 s timeout; the margin is for a busy machine.
+            #expect(await client.closes(within: .seconds(10)))
         }
     }
 

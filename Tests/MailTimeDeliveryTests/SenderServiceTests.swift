@@ -87,6 +87,7 @@ import Testing
     @Test func aSendPastTheMaximumGracefulShutdownDurationIsCancelled() async throws {
         let (source, stoppedAfter) = try await run(sendTaking: .seconds(60), maximumGracefulShutdownDuration: .milliseconds(200))
         #expect(!source.isLeasing)
-        #expect(stoppedAfter < .seconds(10), "the send was cancelled, not waited for")
+        // The send takes 60 s: well under that, it was cancelled, even on a busy machine.
+        #expect(stoppedAfter < .seconds(30), "the send was cancelled, not waited for")
     }
 }

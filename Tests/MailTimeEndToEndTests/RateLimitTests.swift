@@ -43,7 +43,10 @@ struct RateLimitTests {
         }
         let span = last - (first?.at ?? last)
         let measured = Double(count - (first?.arrived ?? 1)) / (Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18)
-        #expect(abs(measured - rate) <= rate / 10, "\(measured) messages per second over \(span)")
+        // Never more than 10% over the limit; under it, a busy machine (the tests run side by side on
+        // two cores) may be slower than the limit by itself, so the floor only catches a limiter that
+        // holds the sends back far too much.
+        #expect(measured <= rate * 1.1 && measured >= rate * 0.7, "\(measured) messages per second over \(span)")
         try await waitUntil("every email to be sent", timeout: .seconds(10)) {
             try await client.stats().counts[.sent] == count
         }
