@@ -29,13 +29,7 @@ enum AttemptRecord {
             writer.write(error.code.name)
             writer.write(error.text)
         }
-        writer.write(UInt32(attempt.recipients.count))
-        for result in attempt.recipients {
-            writer.write(result.address)
-            writer.write(result.accepted ? 1 as UInt8 : 0)
-            writer.write(UInt32(clamping: result.code))
-            writer.write(result.reply)
-        }
+        writer.write(attempt.recipients)
         return writer.bytes
     }
 
@@ -62,19 +56,7 @@ enum AttemptRecord {
             let code = try reader.readString()
             error = DeliveryFailure(code: DeliveryFailure.Code(code), text: try reader.readString())
         }
-        let resultCount = Int(try reader.readUInt32())
-        var results: [RecipientResult] = []
-        results.reserveCapacity(min(resultCount, 1024))
-        for _ in 0..<resultCount {
-            results.append(
-                RecipientResult(
-                    address: try reader.readString(),
-                    accepted: try reader.readByte() == 1,
-                    code: Int(try reader.readUInt32()),
-                    reply: try reader.readString()
-                )
-            )
-        }
+        let results = try reader.readRecipientResults()
         return DeliveryAttempt(
             number: number,
             outcome: outcome,

@@ -61,13 +61,7 @@ enum JobRecord {
         }
         if let finishedAt = job.finishedAt { writer.write(finishedAt.millisecondsSince1970) }
         if let foldKey = job.foldKey { writer.write(foldKey) }
-        writer.write(UInt32(job.recipientResults.count))
-        for result in job.recipientResults {
-            writer.write(result.address)
-            writer.write(result.accepted ? 1 as UInt8 : 0)
-            writer.write(UInt32(clamping: result.code))
-            writer.write(result.reply)
-        }
+        writer.write(job.recipientResults)
         return writer.bytes
     }
 
@@ -126,19 +120,7 @@ enum JobRecord {
         }
         let finishedAt = flags.contains(.finished) ? Timestamp(millisecondsSince1970: try reader.readInt64()) : nil
         let foldKey = flags.contains(.foldKey) ? try reader.readString() : nil
-        let resultCount = Int(try reader.readUInt32())
-        var results: [RecipientResult] = []
-        results.reserveCapacity(min(resultCount, 1024))
-        for _ in 0..<resultCount {
-            results.append(
-                RecipientResult(
-                    address: try reader.readString(),
-                    accepted: try reader.readByte() == 1,
-                    code: Int(try reader.readUInt32()),
-                    reply: try reader.readString()
-                )
-            )
-        }
+        let results = try reader.readRecipientResults()
         return Job(
             id: id,
             state: state,
