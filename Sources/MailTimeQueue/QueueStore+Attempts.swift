@@ -57,13 +57,7 @@ extension QueueStore {
 
     /// Deletes the attempts of `id` (when its job is deleted).
     func deleteAttempts(of id: JobID, _ transaction: LMDBTransaction) throws {
-        try transaction.withCursor(attempts) { cursor in
-            var entry = try cursor.seek(atLeast: id.bytes)
-            while let (key, _) = entry, key.starts(with: id.bytes) {
-                try cursor.deleteCurrent()
-                entry = try cursor.seek(atLeast: id.bytes)
-            }
-        }
+        try deleteEntries(startingWith: id.bytes, in: attempts, transaction)
     }
 
     /// The sequence number of the newest attempt of `id`, 0 when it has none.

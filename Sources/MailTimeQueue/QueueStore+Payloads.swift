@@ -51,11 +51,16 @@ extension QueueStore {
 
     /// Deletes the payload of `id`, whole or in chunks.
     func deletePayload(of id: JobID, _ transaction: LMDBTransaction) throws {
-        try transaction.withCursor(payloads) { cursor in
-            var entry = try cursor.seek(atLeast: id.bytes)
-            while let (key, _) = entry, key.starts(with: id.bytes) {
+        try deleteEntries(startingWith: id.bytes, in: payloads, transaction)
+    }
+
+    /// Deletes every entry of `database` whose key starts with `prefix` (a job's payload chunks or attempts).
+    func deleteEntries(startingWith prefix: [UInt8], in database: LMDBDatabase, _ transaction: LMDBTransaction) throws {
+        try transaction.withCursor(database) { cursor in
+            var entry = try cursor.seek(atLeast: prefix)
+            while let (key, _) = entry, key.starts(with: prefix) {
                 try cursor.deleteCurrent()
-                entry = try cursor.seek(atLeast: id.bytes)
+                entry = try cursor.seek(atLeast: prefix)
             }
         }
     }
